@@ -1,0 +1,32 @@
+"""The `yanxun` console script: Django's management commands under one name.
+
+    yanxun serve [--host 0.0.0.0] [--port 8000] [--workers 2]
+    yanxun demo [--teachers 4000] [--seed 2026]
+    yanxun import teachers FILE.xlsx [--update]
+    yanxun export teachers OUT.xlsx
+    yanxun backup [DIR]   /   yanxun restore FILE
+and any other manage.py command (migrate, createsuperuser ...).
+"""
+
+import os
+import sys
+
+
+# `import` and `export` are Python keywords, so their commands live under other module names.
+ALIASES = {"import": "import_data", "export": "export_data"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yanxun.settings")
+    from django.core.management import execute_from_command_line
+
+    args = argv[1:]
+    if args and args[0] in ALIASES:
+        args[0] = ALIASES[args[0]]
+    execute_from_command_line(["yanxun", *args])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

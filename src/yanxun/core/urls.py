@@ -1,0 +1,8 @@
+from django.urls import path
+
+from yanxun.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+]

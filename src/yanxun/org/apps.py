@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class OrgConfig(AppConfig):
+    name = "yanxun.org"
+    label = "org"
+    verbose_name = "组织与人员"
+
+    def ready(self) -> None:
+        from yanxun.org import importers  # noqa: F401  registers the importers

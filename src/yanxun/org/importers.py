@@ -1,0 +1,1 @@
+"""School and teacher importers (registered with the core import framework)."""

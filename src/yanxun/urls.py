@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from yanxun.api import api
+
+urlpatterns = [
+    path("", include("yanxun.core.urls")),
+    path("accounts/", include("yanxun.accounts.urls")),
+    path("org/", include("yanxun.org.urls")),
+    path("api/", api.urls),
+]
