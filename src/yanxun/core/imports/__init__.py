@@ -1,0 +1,1 @@
+"""The import framework (see framework.py)."""
