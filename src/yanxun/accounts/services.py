@@ -119,3 +119,14 @@ def role_revoke(*, actor: User, assignment: RoleAssignment) -> None:
     user = assignment.user
     assignment.delete()
     audit_record(actor=actor, action="role.revoke", obj=user, before=before)
+
+
+def api_token_create(*, actor: User | None, user: User, name: str) -> str:
+    """Create a bearer token for `user`; the key is returned once and only its hash is kept."""
+    from yanxun.accounts.models import ApiToken
+
+    key = ApiToken.new_key()
+    token = ApiToken.objects.create(user=user, name=name, key_hash=ApiToken.hash_key(key))
+    audit_record(actor=actor, action="api_token.create", obj=user, after={"token": token.pk,
+                                                                         "name": name})
+    return key
