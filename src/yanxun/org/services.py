@@ -81,10 +81,10 @@ def teacher_update(*, actor: User | None, teacher: Teacher, **fields) -> Teacher
     teacher.save()
     if subjects is not None:
         teacher.subjects.set(subjects)
-    if teacher.user_id and (teacher.user.name != teacher.name
-                            or teacher.user.phone != (teacher.phone or None)):
-        teacher.user.name, teacher.user.phone = teacher.name, teacher.phone or None
-        teacher.user.save(update_fields=["name", "phone"])
+    user = teacher.user
+    if user is not None and (user.name, user.phone) != (teacher.name, teacher.phone or None):
+        user.name, user.phone = teacher.name, teacher.phone or None
+        user.save(update_fields=["name", "phone"])
     old, new = changed_fields(before, snapshot(teacher, TEACHER_AUDIT_FIELDS))
     if new:
         audit_record(actor=actor, action="teacher.update", obj=teacher, before=old, after=new)
