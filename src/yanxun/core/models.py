@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -42,9 +44,14 @@ class ImportJob(models.Model):
     total_rows = models.PositiveIntegerField("行数", default=0)
     created_count = models.PositiveIntegerField("新增", default=0)
     updated_count = models.PositiveIntegerField("更新", default=0)
+    unchanged_count = models.PositiveIntegerField("未变化", default=0)
     errors = models.JSONField("错误", default=list, blank=True)
+    # Names the job's progress in the cache; unguessable and unique across databases that
+    # share one Redis (test runs in parallel, staging beside production).
+    progress_key = models.UUIDField("进度标识", default=uuid.uuid4, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+", verbose_name="导入人")
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name="导入人", help_text="命令行导入可为空")
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
