@@ -16,8 +16,17 @@ import sys
 ALIASES = {"import": "import_data", "export": "export_data"}
 
 
+# Commands that need no database and must not start Django (users' scripts rely on them):
+# `yanxun quality analyze ...`, `yanxun review aggregate ...`. Each module exposes main(args).
+PURE_COMMANDS = {"quality": "yanxun.quality.cli", "review": "yanxun.review.cli"}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
+    if len(argv) > 1 and argv[1] in PURE_COMMANDS:
+        import importlib
+
+        return importlib.import_module(PURE_COMMANDS[argv[1]]).main(argv[2:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yanxun.settings")
     from django.core.management import execute_from_command_line
 
