@@ -16,6 +16,8 @@ class NavItem:
 
 
 NAV: list[NavItem] = []
+# Sections appear in this order; a section not listed comes after them, in order of appearance.
+SECTION_ORDER = ["工作台", "组织与人员", "系统管理"]
 
 
 def register(*items: NavItem) -> None:
@@ -32,4 +34,11 @@ def nav_for(user, current_path: str) -> list[dict]:
             "label": item.label, "url": url,
             "active": current_path == url or (url != "/" and current_path.startswith(url)),
         })
-    return [{"section": name, "items": items} for name, items in sections.items()]
+    ordered = sorted(sections.items(), key=lambda kv: _section_rank(kv[0]))
+    return [{"section": name, "items": items} for name, items in ordered]
+
+
+def _section_rank(name: str) -> int:
+    if name == SECTION_ORDER[-1]:
+        return 10_000  # 系统管理 stays last, after the modules' own sections
+    return SECTION_ORDER.index(name) if name in SECTION_ORDER else len(SECTION_ORDER)

@@ -30,6 +30,9 @@ def _check_teacher(teacher: Teacher) -> None:
     problem = id_number_problem(teacher.id_number)
     if problem:
         raise ValidationError(f"身份证号{problem}")
+    if teacher.phone and (User.objects.filter(phone=teacher.phone)
+                          .exclude(pk=teacher.user_id).exists()):
+        raise ValidationError(f"手机号「{teacher.phone}」已被其他账号使用。")
 
 
 @transaction.atomic
@@ -111,3 +114,54 @@ def teacher_transfer(*, actor: User | None, teacher: Teacher, to_school: School,
     audit_record(actor=actor, action="teacher.transfer", obj=teacher, before=before,
                  after={"school": to_school.pk}, reason=note)
     return teacher
+
+
+SCHOOL_AUDIT_FIELDS = ["district", "code", "name", "short_name", "school_type", "location",
+                       "is_weak", "address", "is_active"]
+
+
+def _school_snapshot(school: School) -> dict:
+    data = snapshot(school, SCHOOL_AUDIT_FIELDS)
+    data["education_groups"] = sorted(school.education_groups.values_list("pk", flat=True))
+    data["research_communities"] = sorted(
+        school.research_communities.values_list("pk", flat=True))
+    return data
+
+
+def _set_school_units(school: School, education_groups, research_communities) -> None:
+    if education_groups is not None:
+        school.education_groups.set(education_groups)
+    if research_communities is not None:
+        school.research_communities.set(research_communities)
+
+
+@transaction.atomic
+def school_create(*, actor: User | None, district, code: str, name: str, school_type: str,
+                  location: str, short_name: str = "", is_weak: bool = False,
+                  address: str = "", education_groups=None,
+                  research_communities=None) -> School:
+    school = School(district=district, code=code.strip(), name=name.strip(),
+                    short_name=short_name.strip(), school_type=school_type, location=location,
+                    is_weak=is_weak, address=address.strip())
+    school.full_clean()
+    school.save()
+    _set_school_units(school, education_groups, research_communities)
+    audit_record(actor=actor, action="school.create", obj=school,
+                 after=_school_snapshot(school))
+    return school
+
+
+@transaction.atomic
+def school_update(*, actor: User | None, school: School, education_groups=None,
+                  research_communities=None, **fields) -> School:
+    """Change a school's record and its 教育集团 / 教研共同体 memberships."""
+    before = _school_snapshot(school)
+    for name, value in fields.items():
+        setattr(school, name, value.strip() if isinstance(value, str) else value)
+    school.full_clean()
+    school.save()
+    _set_school_units(school, education_groups, research_communities)
+    old, new = changed_fields(before, _school_snapshot(school))
+    if new:
+        audit_record(actor=actor, action="school.update", obj=school, before=old, after=new)
+    return school

@@ -1,0 +1,360 @@
+"""The role matrix: every URL pattern of the project × every role (and anonymous).
+
+Each route has an entry in PAGES (Django pages, by URL name) or API (JSON routes, by method
+and OpenAPI path) saying, per role, exactly what comes back. A route without an entry fails
+`test_every_route_is_in_the_matrix`, so a module that adds a route must add its row here.
+
+Outcomes: a status code, or LOGIN (a redirect to the login page with ?next=).
+Where a role is allowed, the data-scope tests at the end check what it gets: a school
+administrator never sees the other school's teacher 李秋华 — not in a list, a detail page,
+the API, or an export.
+"""
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import UserFactory
+from yanxun.api import api
+from yanxun.core.enums import ImportStatus, Role
+from yanxun.core.models import ImportJob
+from yanxun.org.enums import StaffKind
+from yanxun.org.models import StaffMember
+
+ANON = "anonymous"
+ROLES = [ANON, *[str(r) for r in Role]]
+LOGIN = "login"
+ADMIN, LEADER, TRAINER = str(Role.ADMIN), str(Role.LEADER), str(Role.TRAINER)
+SCHOOL_ADMIN, TEACHER = str(Role.SCHOOL_ADMIN), str(Role.TEACHER)
+JUDGE, HOST = str(Role.JUDGE), str(Role.STUDIO_HOST)
+# The roles that see the org lists: the centre's people and (for their school) school admins.
+ORG_VIEWERS = {ADMIN: 200, LEADER: 200, TRAINER: 200, SCHOOL_ADMIN: 200}
+
+
+def expect(default, **per_role) -> dict[str, object]:
+    """Expected outcome per role: `default` unless named (anonymous= for the logged-out)."""
+    return {role: per_role.get(role, default) for role in ROLES}
+
+
+def page(default, **per_role) -> dict[str, object]:
+    """A page behind login: anonymous users are sent to the login page."""
+    return expect(default, **{ANON: LOGIN, **per_role})
+
+
+def api_expect(default, **per_role) -> dict[str, object]:
+    """An API route: anonymous callers get 401."""
+    return expect(default, **{ANON: 401, **per_role})
+
+
+@dataclass
+class Case:
+    expected: dict[str, object]
+    kwargs: Callable[[object], dict] = lambda w: {}
+    method: str = "get"
+    data: Callable[[object], dict] = lambda w: {}
+    label: str = ""
+
+
+def _teacher_a(w):
+    return {"pk": w.teacher_a.pk}
+
+
+def _teacher_b(w):
+    return {"pk": w.teacher_b.pk}
+
+
+def _school_a(w):
+    return {"pk": w.school_a.pk}
+
+
+def _school_b(w):
+    return {"pk": w.school_b.pk}
+
+
+def _judge_assignment(w):
+    judge = w.users[JUDGE]
+    return {"pk": judge.pk, "assignment_pk": judge.role_assignments.get().pk}
+
+
+def _job(w):
+    return {"pk": w.job.pk}
+
+
+PAGES: dict[str, list[Case]] = {
+    "core:dashboard": [Case(page(200))],
+    "core:audit_log": [Case(page(403, **{ADMIN: 200}))],
+    "accounts:login": [Case(expect(200))],
+    "accounts:logout": [Case(expect(405)),
+                        Case(expect(302), method="post", label="POST logs out")],
+    "accounts:password_change": [Case(page(200))],
+    "accounts:user_list": [Case(page(403, **{ADMIN: 200}))],
+    "accounts:user_create": [Case(page(403, **{ADMIN: 200}))],
+    "accounts:user_detail": [Case(page(403, **{ADMIN: 200}),
+                                  kwargs=lambda w: {"pk": w.teacher_a.user_id})],
+    "accounts:role_assign": [
+        Case(page(405), kwargs=lambda w: {"pk": w.teacher_a.user_id}),
+        Case(page(403, **{ADMIN: 302}), kwargs=lambda w: {"pk": w.teacher_a.user_id},
+             method="post", data=lambda w: {"role": "judge"}, label="POST"),
+    ],
+    "accounts:role_revoke": [
+        Case(page(405), kwargs=_judge_assignment),
+        Case(page(403, **{ADMIN: 302}), kwargs=_judge_assignment, method="post", label="POST"),
+    ],
+    "accounts:password_reset": [
+        Case(page(403, **{ADMIN: 200, SCHOOL_ADMIN: 200}),
+             kwargs=lambda w: {"pk": w.teacher_a.user_id}, label="own school's teacher"),
+        Case(page(403, **{ADMIN: 200, SCHOOL_ADMIN: 404}),
+             kwargs=lambda w: {"pk": w.teacher_b.user_id}, label="other school's teacher"),
+    ],
+    "accounts:login_log": [Case(page(403, **{ADMIN: 200}))],
+    "org:my_profile": [Case(page(200))],
+    "org:school_list": [Case(page(403, **ORG_VIEWERS))],
+    "org:school_create": [Case(page(403, **{ADMIN: 200}))],
+    "org:school_detail": [
+        Case(page(403, **ORG_VIEWERS), kwargs=_school_a, label="school A"),
+        Case(page(403, **{**ORG_VIEWERS, SCHOOL_ADMIN: 404}), kwargs=_school_b,
+             label="school B"),
+    ],
+    "org:school_edit": [Case(page(403, **{ADMIN: 200}), kwargs=_school_a),
+                        Case(page(403, **{ADMIN: 200, SCHOOL_ADMIN: 404}), kwargs=_school_b,
+                             label="school B")],
+    "org:teacher_list": [Case(page(403, **ORG_VIEWERS))],
+    "org:teacher_create": [Case(page(403, **{ADMIN: 200, SCHOOL_ADMIN: 200}))],
+    "org:teacher_detail": [
+        Case(page(200, **{JUDGE: 403, HOST: 404}), kwargs=_teacher_a, label="teacher A"),
+        Case(page(404, **{ADMIN: 200, LEADER: 200, TRAINER: 200, JUDGE: 403}),
+             kwargs=_teacher_b, label="teacher B"),
+    ],
+    "org:teacher_edit": [
+        Case(page(403, **{ADMIN: 200, SCHOOL_ADMIN: 200, HOST: 404}), kwargs=_teacher_a),
+        Case(page(404, **{ADMIN: 200, LEADER: 403, TRAINER: 403, JUDGE: 403}),
+             kwargs=_teacher_b, label="teacher B"),
+    ],
+    "org:teacher_transfer": [
+        Case(page(403, **{ADMIN: 200, HOST: 404}), kwargs=_teacher_a),
+        Case(page(404, **{ADMIN: 200, LEADER: 403, TRAINER: 403, JUDGE: 403}),
+             kwargs=_teacher_b, label="teacher B"),
+    ],
+    "org:staff_list": [Case(page(403, **ORG_VIEWERS))],
+    "org:staff_detail": [Case(page(403, **ORG_VIEWERS),
+                              kwargs=lambda w: {"pk": w.staff.pk})],
+    "org:group_list": [Case(page(403, **ORG_VIEWERS))],
+    "org:community_list": [Case(page(403, **ORG_VIEWERS))],
+    "core:imports:upload-schools": [Case(page(403, **{ADMIN: 200}))],
+    "core:imports:upload-teachers": [Case(page(403, **{ADMIN: 200, SCHOOL_ADMIN: 200}))],
+    "core:imports:upload": [
+        Case(page(403, **{ADMIN: 200, SCHOOL_ADMIN: 200}), kwargs=lambda w: {"kind": "teachers"}),
+        Case(page(404), kwargs=lambda w: {"kind": "nothing"}, label="unknown kind"),
+    ],
+    "core:imports:template": [
+        Case(page(403, **{ADMIN: 200, SCHOOL_ADMIN: 200}), kwargs=lambda w: {"kind": "teachers"}),
+        Case(page(403, **{ADMIN: 200}), kwargs=lambda w: {"kind": "schools"}, label="schools"),
+    ],
+    # An import job is seen by the person who started it (the school admin) and by admins.
+    "core:imports:job": [Case(page(404, **{ADMIN: 200, SCHOOL_ADMIN: 200}), kwargs=_job)],
+    "core:imports:job_progress": [Case(page(404, **{ADMIN: 200, SCHOOL_ADMIN: 200}),
+                                       kwargs=_job)],
+    "core:imports:job_errors": [Case(page(404, **{ADMIN: 200, SCHOOL_ADMIN: 200}),
+                                     kwargs=_job)],
+    "api:openapi-json": [Case(expect(200))],
+    "api:openapi-view": [Case(expect(200))],
+    "api:api-root": [Case(expect(404))],
+}
+
+API_ORG_VIEWERS = {ADMIN: 200, LEADER: 200, TRAINER: 200, SCHOOL_ADMIN: 200}
+API: dict[tuple[str, str], list[Case]] = {
+    ("get", "/api/accounts/me"): [Case(api_expect(200))],
+    ("get", "/api/org/schools"): [Case(api_expect(403, **API_ORG_VIEWERS))],
+    ("get", "/api/org/schools/{school_id}"): [
+        Case(api_expect(403, **API_ORG_VIEWERS), kwargs=lambda w: {"school_id": w.school_a.pk}),
+        Case(api_expect(403, **{**API_ORG_VIEWERS, SCHOOL_ADMIN: 404}),
+             kwargs=lambda w: {"school_id": w.school_b.pk}, label="school B"),
+    ],
+    ("get", "/api/org/teachers"): [Case(api_expect(403, **API_ORG_VIEWERS))],
+    ("get", "/api/org/teachers/{teacher_id}"): [
+        Case(api_expect(200, **{JUDGE: 403, HOST: 404}),
+             kwargs=lambda w: {"teacher_id": w.teacher_a.pk}),
+        Case(api_expect(404, **{ADMIN: 200, LEADER: 200, TRAINER: 200, JUDGE: 403}),
+             kwargs=lambda w: {"teacher_id": w.teacher_b.pk}, label="teacher B"),
+    ],
+    ("patch", "/api/org/teachers/{teacher_id}"): [
+        Case(api_expect(403, **{ADMIN: 200, SCHOOL_ADMIN: 200, HOST: 404}),
+             kwargs=lambda w: {"teacher_id": w.teacher_a.pk},
+             data=lambda w: {"professional_title": "first"}),
+        Case(api_expect(404, **{ADMIN: 200, LEADER: 403, TRAINER: 403, JUDGE: 403}),
+             kwargs=lambda w: {"teacher_id": w.teacher_b.pk},
+             data=lambda w: {"professional_title": "first"}, label="teacher B"),
+    ],
+    ("get", "/api/org/staff"): [Case(api_expect(403, **API_ORG_VIEWERS))],
+}
+
+
+# --- the table covers every route ------------------------------------------------------
+
+
+def _walk(patterns, namespace: str = "", prefix: str = ""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or ""
+            full_ns = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            yield from _walk(entry.url_patterns, full_ns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
+            yield name, prefix + str(entry.pattern)
+
+
+def _api_operations() -> set[tuple[str, str]]:
+    paths = api.get_openapi_schema()["paths"]
+    return {(method, path) for path, ops in paths.items() for method in ops}
+
+
+def test_every_route_is_in_the_matrix():
+    routes = list(_walk(get_resolver().url_patterns))
+    unnamed = [pattern for name, pattern in routes if not name]
+    assert unnamed == []
+    page_names = {name for name, pattern in routes if not pattern.startswith("api/")}
+    docs = {name for name, pattern in routes
+            if name in ("api:openapi-json", "api:openapi-view", "api:api-root")}
+    assert sorted(page_names | docs) == sorted(PAGES)
+    assert sorted(_api_operations()) == sorted(API)
+
+
+def test_every_api_url_pattern_is_an_openapi_path():
+    api_patterns = {pattern for name, pattern in _walk(get_resolver().url_patterns)
+                    if pattern.startswith("api/") and name not in PAGES}
+    documented = {path for _, path in API}
+    as_django = {p.replace("{", "<").replace("}", ">").lstrip("/") for p in documented}
+    normalised = {p.replace("<int:", "<") for p in api_patterns}
+    assert normalised == as_django
+
+
+# --- each route × each role --------------------------------------------------------------
+
+
+@pytest.fixture
+def matrix_world(world):
+    staff_user = UserFactory(username="staff01", name="吴研训", phone="13900009999")
+    world.staff = StaffMember.objects.create(user=staff_user, kind=StaffKind.FULL_TIME,
+                                             department="中学研训部", stages=["junior"])
+    world.job = ImportJob.objects.create(kind="teachers", original_name="教师.xlsx",
+                                         status=ImportStatus.DONE,
+                                         created_by=world.users[SCHOOL_ADMIN])
+    return world
+
+
+@pytest.fixture(scope="module")
+def client() -> Client:
+    return Client()
+
+
+def _login_as(client: Client, world, role: str) -> Client:
+    """One client switching users: a new Client costs ~0.5 s here (WhiteNoise scans the
+    static finders when its middleware starts)."""
+    client.logout()
+    if role != ANON:
+        client.force_login(world.users[role])
+    return client
+
+
+def _outcome(response) -> object:
+    if response.status_code == 302 and response["Location"].startswith(reverse("accounts:login")):
+        return LOGIN if "next=" in response["Location"] else 302
+    return response.status_code
+
+
+def _page_cases():
+    for name, cases in PAGES.items():
+        for index, case in enumerate(cases):
+            yield pytest.param(name, index, id=f"{name}[{case.label or case.method}]")
+
+
+def _api_cases():
+    for (method, path), cases in API.items():
+        for index, case in enumerate(cases):
+            yield pytest.param(method, path, index, id=f"{method} {path} {case.label}".strip())
+
+
+@pytest.mark.parametrize(("name", "index"), list(_page_cases()))
+def test_page_route_for_every_role(matrix_world, client, name, index):
+    case = PAGES[name][index]
+    actual = {}
+    url = reverse(name, kwargs=case.kwargs(matrix_world))
+    for role in ROLES:
+        _login_as(client, matrix_world, role)
+        response = getattr(client, case.method)(url, case.data(matrix_world))
+        actual[role] = _outcome(response)
+    assert actual == case.expected
+
+
+@pytest.mark.parametrize(("method", "path", "index"), list(_api_cases()))
+def test_api_route_for_every_role(matrix_world, client, method, path, index):
+    case = API[(method, path)][index]
+    actual = {}
+    url = path.format(**case.kwargs(matrix_world))
+    for role in ROLES:
+        _login_as(client, matrix_world, role)
+        response = getattr(client, method)(url, case.data(matrix_world),
+                                           content_type="application/json")
+        actual[role] = response.status_code
+        if response.status_code >= 400:
+            assert response["Content-Type"].startswith("application/json")
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in response.json()["detail"])
+    assert actual == case.expected
+
+
+# --- data scope where allowed ---------------------------------------------------------------
+
+
+@dataclass
+class Seen:
+    names: list[str] = field(default_factory=list)
+
+
+def _export_names(client) -> list[str]:
+    response = client.get(reverse("org:teacher_list") + "?format=xlsx")
+    assert response.status_code == 200
+    frame = pl.read_excel(io.BytesIO(response.content), engine="calamine")
+    return frame["姓名"].to_list()
+
+
+def _page_names(client) -> list[str]:
+    response = client.get(reverse("org:teacher_list"))
+    rows = response.context["table"]["rows"]
+    return [row["cells"][1]["text"] for row in rows]
+
+
+def _api_names(client) -> list[str]:
+    return [t["name"] for t in client.get("/api/org/teachers").json()["items"]]
+
+
+def test_school_admin_sees_only_own_school_everywhere(world):
+    client = world.client_for(SCHOOL_ADMIN)
+    assert _page_names(client) == ["张晓明"]
+    assert "李秋华" not in client.get(reverse("org:teacher_list")).content.decode()
+    assert client.get(reverse("org:teacher_detail", args=[world.teacher_b.pk])).status_code == 404
+    assert _api_names(client) == ["张晓明"]
+    assert client.get(f"/api/org/teachers/{world.teacher_b.pk}").status_code == 404
+    assert _export_names(client) == ["张晓明"]
+    school_page = client.get(reverse("org:school_list")).content.decode()
+    assert "城东实验学校" in school_page and "城西中学" not in school_page
+
+
+def test_school_admin_cannot_widen_scope_with_a_filter(world):
+    client = world.client_for(SCHOOL_ADMIN)
+    url = reverse("org:teacher_list") + f"?school={world.school_b.pk}"
+    assert client.get(url).context["table"]["rows"] == []
+    api = client.get(f"/api/org/teachers?school={world.school_b.pk}").json()
+    assert api == {"count": 0, "items": []}
+
+
+@pytest.mark.parametrize("role", [ADMIN, LEADER, TRAINER])
+def test_centre_roles_see_both_schools(world, role):
+    client = world.client_for(role)
+    assert _page_names(client) == ["张晓明", "李秋华"]
+    assert _api_names(client) == ["张晓明", "李秋华"]
+    assert _export_names(client) == ["张晓明", "李秋华"]
