@@ -272,26 +272,32 @@ def build_schools(ctx: DemoContext) -> None:
     _build_communities(ctx, rng)
 
 
+def _group_members(ctx: DemoContext, rng: random.Random, kind: str, taken: set[int]):
+    """A free city school of `kind` to lead, and 2-4 free schools of the same type, town and
+    rural ones first (城乡结对); None when there are not enough."""
+    free = [s for s in ctx.school_rows if s.school_type == kind and s.pk not in taken]
+    leads = [s for s in free if s.location == C]
+    if not leads or len(free) < 3:
+        return None
+    others = [s for s in free if s is not leads[0]]
+    rng.shuffle(others)
+    others.sort(key=lambda s: s.location == C)
+    return leads[0], others[: rng.randint(2, 4)]
+
+
 def _build_groups(ctx: DemoContext, rng: random.Random) -> None:
-    """教育集团: a strong city school leads 2-4 schools of the same type (城乡结对)."""
+    """教育集团: a strong city school leads 2-4 schools of the same type."""
     taken: set[int] = set()
     links = []
-    for kind in GROUP_KINDS[: max(1, round(ctx.schools / 12))]:
-        leads = [
-            s
-            for s in ctx.school_rows
-            if s.school_type == kind and s.location == C and s.pk not in taken
-        ]
-        others = [
-            s
-            for s in ctx.school_rows
-            if s.school_type == kind and s.location != C and s.pk not in taken
-        ]
-        if not leads or not others:
+    wanted = max(1, round(ctx.schools / 12))
+    for kind in GROUP_KINDS:
+        found = _group_members(ctx, rng, kind, taken) if wanted else None
+        if found is None:
             continue
-        members = rng.sample(others, min(len(others), rng.randint(2, 4)))
-        group = EducationGroup.objects.create(name=f"{leads[0].name}教育集团", lead_school=leads[0])
-        for school in [leads[0], *members]:
+        lead, members = found
+        wanted -= 1
+        group = EducationGroup.objects.create(name=f"{lead.name}教育集团", lead_school=lead)
+        for school in [lead, *members]:
             taken.add(school.pk)
             links.append(
                 EducationGroup.schools.through(educationgroup_id=group.pk, school_id=school.pk)
