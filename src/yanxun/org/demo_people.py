@@ -254,7 +254,8 @@ def _demo_teacher(ctx: DemoContext, school: School) -> Teacher:
 
 
 def _studio_host(ctx: DemoContext, school: School) -> Teacher:
-    """The most honoured active teacher of another city school (a 特级教师 if there is one)."""
+    """The most honoured active school teacher (a 特级教师 if there is one), preferably of a
+    city school, not of the demo school."""
     rank = {tier: i for i, tier in enumerate(HonourTier.values)}
     active = [
         t for t in ctx.teacher_rows if t.status == TeacherStatus.ACTIVE and t.school_id != school.pk
@@ -263,6 +264,7 @@ def _studio_host(ctx: DemoContext, school: School) -> Teacher:
         active,
         key=lambda t: (
             max((rank[h] for h in ctx.teacher_honours[t.pk]), default=-1),
+            t.stage in SCHOOL_STAGES,
             t.school.location == "city",
             _seniority(t),
             -t.pk,

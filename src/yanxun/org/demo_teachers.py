@@ -154,29 +154,36 @@ HONOUR_RULES = (
 )
 
 
+def _honour(rng: random.Random, rule, entry_year: int) -> TeacherHonour:
+    tier, min_years, _, levels, term = rule
+    year = min(REFERENCE_DATE.year - 1, entry_year + min_years + rng.randrange(4))
+    awarded = date(year, rng.choice((9, 12)), rng.choice((1, 10, 20)))
+    expires = date(year + term, awarded.month, awarded.day) if term else None
+    return TeacherHonour(
+        tier=tier, level=weighted(rng, levels), awarded_on=awarded, expires_on=expires
+    )
+
+
 def honours(rng: random.Random, entry_year: int, title: str) -> list[TeacherHonour]:
-    """Honours earned along a career: 教坛新秀 early, 学科带头人 late, 特级教师 rarely."""
+    """Honours earned along a career: 教坛新秀 early, 学科带头人 late (most 正高级 teachers
+    are one), and 特级教师 only for a few 学科带头人."""
     years = REFERENCE_DATE.year - entry_year
     out = []
-    for tier, min_years, chance, levels, term in HONOUR_RULES:
-        senior_enough = tier != H.LEADER or title in (P.SENIOR, P.PROFESSOR)
-        if years >= min_years and senior_enough and rng.random() < chance:
-            year = min(REFERENCE_DATE.year - 1, entry_year + min_years + rng.randrange(4))
-            awarded = date(year, rng.choice((9, 12)), rng.choice((1, 10, 20)))
-            expires = date(year + term, awarded.month, awarded.day) if term else None
-            out.append(
-                TeacherHonour(
-                    tier=tier, level=weighted(rng, levels), awarded_on=awarded, expires_on=expires
-                )
-            )
-    special = (title == P.PROFESSOR and rng.random() < 0.5) or (
-        title == P.SENIOR
-        and years >= 25
-        and any(h.tier == H.LEADER for h in out)
-        and rng.random() < 0.04
-    )
-    if special:
-        year = min(REFERENCE_DATE.year - 1, entry_year + 22 + rng.randrange(4))
+    for rule in HONOUR_RULES:
+        tier, min_years, chance = rule[:3]
+        if tier == H.LEADER:
+            if title not in (P.SENIOR, P.PROFESSOR):
+                continue
+            chance = 0.6 if title == P.PROFESSOR else chance
+        if years >= min_years and rng.random() < chance:
+            out.append(_honour(rng, rule, entry_year))
+    leader = next((h for h in out if h.tier == H.LEADER), None)
+    chance = 0.5 if title == P.PROFESSOR else 0.04 if years >= 25 else 0
+    if leader is not None and rng.random() < chance:
+        year = min(
+            REFERENCE_DATE.year - 1,
+            max(leader.awarded_on.year + 2, entry_year + 22 + rng.randrange(4)),
+        )
         out.append(TeacherHonour(tier=H.SPECIAL, level="", awarded_on=date(year, 9, 10)))
     return out
 
