@@ -122,7 +122,7 @@ def user_create(request):
                                         name=data["name"].strip(), phone=data["phone"],
                                         password=data["new_password"])
         except ValidationError as exc:
-            form.add_service_error(exc)
+            form.add_service_error(exc, User)
         else:
             messages.success(request, f"已新增用户「{user.username}」，请为其授予角色。")
             return redirect("accounts:user_detail", pk=user.pk)

@@ -41,6 +41,7 @@ class Column:
     link: bool = False  # on pages, link the cell to the row's detail page
     page: bool = True
     export: bool = True
+    wrap: bool = False  # on pages, let long text wrap
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,17 @@ def page_of(spec: ListSpec, user, query: ListQuery) -> ListPage:
     return ListPage(spec, query, total, objects, number, pages)
 
 
+def page_numbers(current: int, pages: int, around: int = 2) -> list[int]:
+    """Page links: the first, the last, and a window around the current one; 0 is a gap (…)."""
+    shown = {1, pages, *range(max(1, current - around), min(pages, current + around) + 1)}
+    out: list[int] = []
+    for number in sorted(shown):
+        if out and number - out[-1] > 1:
+            out.append(0)
+        out.append(number)
+    return out
+
+
 def api_page(spec: ListSpec, user, params: Mapping[str, Any], *, limit: int,
              offset: int) -> tuple[int, list]:
     """(count, rows) for the API: the same search, filters, sort and scope as the page."""
@@ -360,20 +372,19 @@ def _header(column: Column, query: ListQuery) -> dict:
 def _row(spec: ListSpec, obj: Any) -> dict:
     url = spec.detail_url(obj) if spec.detail_url else ""
     cells = [{"text": cell_text(c, obj), "url": url if c.link else "",
-              "masked": c.personal is not None, "key": c.key}
+              "masked": c.personal is not None, "key": c.key, "wrap": c.wrap}
              for c in spec.columns if c.page]
     return {"cells": cells, "url": url}
 
 
 def _pagination(page: ListPage) -> dict:
     query = page.query
-    window = range(max(1, page.number - 2), min(page.pages, page.number + 2) + 1)
     return {
         "total": page.total, "number": page.number, "pages": page.pages,
         "prev_url": "?" + query.params(page=page.number - 1) if page.number > 1 else "",
         "next_url": "?" + query.params(page=page.number + 1) if page.number < page.pages else "",
-        "links": [{"number": n, "url": "?" + query.params(page=n), "current": n == page.number}
-                  for n in window],
+        "links": [{"number": n, "url": "?" + query.params(page=n) if n else "",
+                   "current": n == page.number} for n in page_numbers(page.number, page.pages)],
         "per_page": query.per_page, "page_sizes": page.spec.page_sizes,
     }
 

@@ -1,7 +1,10 @@
 """The 操作日志 list on the shared list mechanism."""
 
 import json
+from functools import lru_cache
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 
 from yanxun.core.listing import Column, Filter, ListSpec, register_spec, scoped_for
@@ -22,9 +25,12 @@ ACTION_LABELS: dict[str, str] = {
     "role.revoke": "撤销角色",
     "api_token.create": "创建 API 令牌",
     "export.personal_data": "导出个人信息",
-    "import.run": "导入数据",
+    "import.schools": "导入学校",
+    "import.teachers": "导入教师",
+    "demo.build": "生成演示数据",
+    "demo.reset": "清除演示数据",
 }
-SHORT = 60
+SHORT = 160
 
 
 def action_label(action: str) -> str:
@@ -39,8 +45,37 @@ def as_json(value) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def _short(value) -> str:
-    text = as_json(value)
+@lru_cache(maxsize=512)
+def field_label(object_type: str, name: str) -> str:
+    """The Chinese name of a model field named in a log entry, else the name itself."""
+    try:
+        model = apps.get_model(object_type)
+        return str(model._meta.get_field(name).verbose_name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return name
+
+
+def _brief(value) -> str:
+    text = value if isinstance(value, str) else as_json(value)
+    return "空" if text in ("", "null", None) else text
+
+
+def changes_text(log: AuditLog) -> str:
+    """修改前/后 in one line: 职称：none → first；入职年份：2004 → 2005."""
+    before, after = log.before or {}, log.after or {}
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        text = f"{as_json(log.before)} → {as_json(log.after)}"
+    else:
+        parts = []
+        for key in dict.fromkeys([*before, *after]):
+            label = field_label(log.object_type, key)
+            if key in before and key in after:
+                parts.append(f"{label}：{_brief(before[key])} → {_brief(after[key])}")
+            elif key in after:
+                parts.append(f"{label}：{_brief(after[key])}")
+            else:
+                parts.append(f"{label}：{_brief(before[key])}（删除）")
+        text = "；".join(parts)
     return text if len(text) <= SHORT else text[:SHORT] + "…"
 
 
@@ -69,8 +104,7 @@ def _audit_spec() -> ListSpec:
             Column("object", "对象", "object_repr", width=20),
             Column("object_type", "对象类型", "object_type", width=16, page=False),
             Column("object_id", "对象编号", "object_id", width=10, page=False),
-            Column("before_short", "修改前", lambda log: _short(log.before), export=False),
-            Column("after_short", "修改后", lambda log: _short(log.after), export=False),
+            Column("changes", "变更内容", changes_text, export=False, wrap=True),
             Column("before", "修改前", lambda log: as_json(log.before), page=False, width=50),
             Column("after", "修改后", lambda log: as_json(log.after), page=False, width=50),
             Column("reason", "原因", "reason", width=20),

@@ -7,6 +7,7 @@ from yanxun.core.enums import Role
 from yanxun.core.listing import render_list
 from yanxun.core.navigation import NavItem, register
 from yanxun.core.permissions import has_perm, user_roles
+from yanxun.org import selectors as org_selectors
 
 register(
     NavItem("工作台", "首页", "core:dashboard"),
@@ -24,9 +25,14 @@ def dashboard(request):
                    "action": lists.action_label(log.action), "object": log.object_repr}
                   for log in lists.audit_queryset(user)[:RECENT]]
     roles = [Role(r).label for r in sorted(user_roles(user)) if r in Role.values]
+    cards = selectors.dashboard_cards(user)
+    weak = org_selectors.weak_school_count(user)
+    if weak is not None:
+        cards.append({"label": "薄弱学校", "value": weak, "unit": "所"})
     return render(request, "core/dashboard.html", {
         "page_title": "工作台",
-        "cards": selectors.dashboard_cards(user),
+        "cards": cards,
+        "overview": org_selectors.teacher_overview(user),
         "recent": recent,
         "roles": roles,
         "is_teacher": hasattr(user, "teacher"),

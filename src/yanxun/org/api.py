@@ -1,9 +1,10 @@
 """JSON API of the org module: the same lists (org.lists), reads (org.selectors) and writes
 (org.services) as the pages, hence the same permissions, data scope and masking."""
 
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import Query, Router
 
+from yanxun.core.forms import field_label, readable_errors
 from yanxun.core.listing import ListSpec, api_page, may_list
 from yanxun.core.validators import validate_id_number, validate_phone
 from yanxun.org import lists, selectors, services
@@ -113,17 +114,10 @@ def _checked_fields(data: dict) -> dict:
 
 def _labelled(exc: ValidationError) -> list[str]:
     """Name the field in each message: 「姓名」：这个字段不能为空。"""
-    if not hasattr(exc, "error_dict"):
-        return exc.messages
     out = []
-    for name, errors in exc.error_dict.items():
-        try:
-            label = str(Teacher._meta.get_field(name).verbose_name)
-        except FieldDoesNotExist:
-            label = ""
-        for error in errors:
-            text = "；".join(error.messages)
-            out.append(f"「{label}」：{text}" if label else text)
+    for name, messages in readable_errors(exc, Teacher).items():
+        label = field_label(Teacher, name) if name else ""
+        out.extend(f"「{label}」：{m}" if label else m for m in messages)
     return out
 
 

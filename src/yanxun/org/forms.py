@@ -56,8 +56,9 @@ class TeacherCreateForm(TeacherForm):
     def __init__(self, *args, schools=None, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["status"]
-        self.fields["school"] = forms.ModelChoiceField(label="学校", queryset=schools,
-                                                       empty_label="请选择学校")
+        self.fields["school"] = forms.ModelChoiceField(
+            label="学校", queryset=schools, empty_label="请选择学校",
+            error_messages={"invalid_choice": "请选择您有权管理的学校。"})
         self.fields["school"].widget.attrs["class"] = "form-select"
         self.fields["initial_password"] = forms.CharField(
             label="初始密码", widget=forms.PasswordInput(attrs={"class": "form-control",
@@ -73,7 +74,8 @@ class TeacherCreateForm(TeacherForm):
 
 class TransferForm(StyledForm):
     to_school = forms.ModelChoiceField(label="调入学校", queryset=School.objects.none(),
-                                       empty_label="请选择学校")
+                                       empty_label="请选择学校",
+                                       error_messages={"invalid_choice": "请选择在用的其他学校。"})
     on = forms.DateField(label="调动日期", widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label="说明", max_length=200, required=False)
 

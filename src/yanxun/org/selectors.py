@@ -91,8 +91,8 @@ def school_teacher_summary(school: School) -> dict[str, list[dict]]:
     from yanxun.org.enums import ProfessionalTitle, Stage, TeacherStatus
 
     active = Teacher.objects.filter(school=school, status=TeacherStatus.ACTIVE)
-    by_stage = dict(active.values_list("stage").annotate(n=Count("pk")))
-    by_title = dict(active.values_list("professional_title").annotate(n=Count("pk")))
+    by_stage = dict(active.order_by().values_list("stage").annotate(n=Count("pk")))
+    by_title = dict(active.order_by().values_list("professional_title").annotate(n=Count("pk")))
     return {
         "stages": [{"label": label, "count": by_stage[value]}
                    for value, label in Stage.choices if by_stage.get(value)],
@@ -116,3 +116,32 @@ def own_teacher(user: User) -> Teacher | None:
         Prefetch("postings", queryset=TeacherPosting.objects.select_related("school")
                  .order_by("-start_date")))
     return queryset.filter(user=user).first()
+
+
+def teacher_overview(user) -> dict | None:
+    """Active teachers within the user's scope by 学段 and by 职称 (dashboard charts);
+    None for users who see no list of teachers (a teacher sees only themself)."""
+    from yanxun.core.listing import listable
+    from yanxun.org.enums import ProfessionalTitle, Stage, TeacherStatus
+
+    if not has_perm(user, listable(rules.VIEW_TEACHERS)):
+        return None
+    active = scoped(Teacher.objects.filter(status=TeacherStatus.ACTIVE), user,
+                    rules.VIEW_TEACHERS)
+    by_stage = dict(active.order_by().values_list("stage").annotate(n=Count("pk")))
+    by_title = dict(active.order_by().values_list("professional_title").annotate(n=Count("pk")))
+    return {
+        "stages": [{"name": str(label), "value": by_stage.get(value, 0)}
+                   for value, label in Stage.choices],
+        "titles": [{"name": str(label), "value": by_title[value]}
+                   for value, label in ProfessionalTitle.choices if by_title.get(value)],
+    }
+
+
+def weak_school_count(user) -> int | None:
+    from yanxun.core.listing import listable
+
+    if not has_perm(user, listable(rules.VIEW_SCHOOLS)):
+        return None
+    return scoped(School.objects.filter(is_active=True, is_weak=True), user,
+                  rules.VIEW_SCHOOLS).count()

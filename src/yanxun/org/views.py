@@ -7,6 +7,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from yanxun.core.enums import DataScope, Role
 from yanxun.core.listing import listable, render_list
@@ -15,7 +16,7 @@ from yanxun.core.navigation import NavItem, register
 from yanxun.core.permissions import Permission, has_perm
 from yanxun.org import lists, rules, selectors, services
 from yanxun.org.forms import SchoolForm, TeacherCreateForm, TeacherForm, TransferForm
-from yanxun.org.models import District
+from yanxun.org.models import District, School, Teacher
 
 # 我的档案 is in the sidebar of those who have a teacher record of their own.
 MY_PROFILE = Permission("org.my_profile", "我的档案", {str(Role.TEACHER): str(DataScope.SELF)})
@@ -73,7 +74,7 @@ def school_create(request):
         try:
             school = services.school_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_service_error(exc)
+            form.add_service_error(exc, School)
         else:
             messages.success(request, f"已新增学校「{school.name}」。")
             return redirect("org:school_detail", pk=school.pk)
@@ -98,7 +99,7 @@ def school_edit(request, pk: int):
         try:
             services.school_update(actor=request.user, school=school, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_service_error(exc)
+            form.add_service_error(exc, School)
         else:
             messages.success(request, "学校信息已保存。")
             return redirect("org:school_detail", pk=school.pk)
@@ -129,6 +130,7 @@ def _teacher_context(user, teacher) -> dict:
         "honours": list(teacher.honours.all()),
         "postings": list(teacher.postings.all()),
         "subjects": list(teacher.subjects.all()),
+        "today": timezone.localdate(),
     }
 
 
@@ -158,7 +160,7 @@ def teacher_create(request):
             teacher = services.teacher_create(actor=request.user, password_hash=password_hash,
                                               **data)
         except ValidationError as exc:
-            form.add_service_error(exc)
+            form.add_service_error(exc, Teacher)
         else:
             messages.success(request, f"已新增教师「{teacher.name}」，登录名为"
                                       f"「{teacher.user.username}」，首次登录须修改初始密码。")
@@ -177,7 +179,7 @@ def teacher_edit(request, pk: int):
         try:
             services.teacher_update(actor=request.user, teacher=teacher, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_service_error(exc)
+            form.add_service_error(exc, Teacher)
         else:
             messages.success(request, "教师信息已保存。")
             return redirect("org:teacher_detail", pk=teacher.pk)
@@ -198,7 +200,7 @@ def teacher_transfer(request, pk: int):
                                       to_school=data["to_school"], on=data["on"],
                                       note=data["note"])
         except ValidationError as exc:
-            form.add_service_error(exc)
+            form.add_service_error(exc, Teacher)
         else:
             messages.success(request, f"已将{teacher.name}调至{data['to_school'].name}。")
             return redirect("org:teacher_detail", pk=teacher.pk)
