@@ -16,7 +16,8 @@ export UV_PYTHON_DOWNLOADS := never
 .PHONY: run test test-fast lint bootstrap
 
 run: bootstrap
-	$(VENV)/python manage.py migrate --noinput
+	@$(VENV)/python manage.py migrate --noinput --verbosity 0
+	@echo "run: database migrated"
 	@# `help --commands` lists command names without importing them, so a broken demo
 	@# command still runs (and fails loudly); only an absent one is skipped.
 	@if $(VENV)/python manage.py help --commands | grep -qx demo; then \
@@ -24,7 +25,7 @@ run: bootstrap
 	else \
 		echo "run: no demo command yet, serving an empty database"; \
 	fi
-	$(VENV)/yanxun serve --host $(HOST) --port $(PORT) --no-migrate
+	@$(VENV)/yanxun serve --host $(HOST) --port $(PORT) --no-migrate
 
 test:
 	@scripts/test.sh
