@@ -374,16 +374,17 @@ def judge_stats(
     counts = sheet.judge_counts()
     out = []
     for g, judge in enumerate(sheet.judges):
+        corr = corrs[g]
         reasons = tuple(
             name
             for name, hit in (
-                ("low_consensus", corrs[g] is not None and corrs[g] < corr_min),
+                ("low_consensus", corr is not None and corr < corr_min),
                 ("offset", bool(far[g])),
             )
             if hit
         )
         offset = None if np.isnan(offsets[g]) else float(offsets[g])
-        out.append(JudgeStats(judge, int(counts[g]), offset, corrs[g], bool(reasons), reasons))
+        out.append(JudgeStats(judge, int(counts[g]), offset, corr, bool(reasons), reasons))
     return out
 
 
@@ -458,7 +459,8 @@ def round_report(
     ]
     entries.sort(key=lambda r: (r.rank is None, r.rank or 0))  # stable: ties keep sheet order
     icc = sheet_icc(sheet)
-    fallback = judge_spread_is_degenerate(sheet) if method == "zscore" else []
+    degenerate = judge_spread_is_degenerate(sheet).tolist()
+    fallback = tuple(j for j, hit in zip(sheet.judges, degenerate, strict=True) if hit)
     threshold = spread_threshold(sheet, max_spread)
     return RoundReport(
         method=method,
@@ -467,7 +469,7 @@ def round_report(
         icc=icc,
         verdict=icc_verdict(icc),
         judges=judge_stats(sheet, corr_min=corr_min, offset_sd=offset_sd),
-        zscore_fallback=tuple(j for j, hit in zip(sheet.judges, fallback, strict=False) if hit),
+        zscore_fallback=fallback if method == "zscore" else (),
         spread_threshold=threshold,
         wide_spread=wide_spread_entries(sheet, threshold),
     )

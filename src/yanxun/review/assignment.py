@@ -191,6 +191,10 @@ def _raise_floor(problem: _Problem, cap: int, flow: _Flow) -> _Flow:
 # --- shortfalls ---------------------------------------------------------------------------
 
 
+def _where(mask: np.ndarray) -> list[int]:
+    return np.flatnonzero(mask).tolist()
+
+
 def _names(items: Sequence[Hashable], limit: int = 8) -> str:
     shown = "、".join(str(x) for x in items[:limit])
     return shown + (f" 等 {len(items)} 位" if len(items) > limit else "")
@@ -200,16 +204,18 @@ def _pin_shortfalls(
     problem: _Problem, entries: Sequence[Hashable], judges: Sequence[Hashable], cap: int | None
 ) -> list[Shortfall]:
     out = []
-    for e, j in zip(*np.nonzero(problem.pinned & ~problem.allowed), strict=True):
+    for e, j in zip(
+        *(a.tolist() for a in np.nonzero(problem.pinned & ~problem.allowed)), strict=True
+    ):
         message = f"作品 {entries[e]} 固定给评委 {judges[j]}，但二者存在回避关系"
         out.append(Shortfall("pin_forbidden", entries[e], (judges[j],), 0, 0, message))
-    for e in np.flatnonzero(problem.need < 0):
-        pinned = tuple(judges[j] for j in np.flatnonzero(problem.pinned[e]))
+    for e in _where(problem.need < 0):
+        pinned = tuple(judges[j] for j in _where(problem.pinned[e]))
         message = f"作品 {entries[e]} 固定了 {len(pinned)} 位评委，超过每件 {problem.k} 位"
         out.append(Shortfall("too_many_pins", entries[e], pinned, problem.k, len(pinned), message))
     if cap is None:
         return out
-    for j in np.flatnonzero(problem.pins > cap):
+    for j in _where(problem.pins > cap):
         message = f"评委 {judges[j]} 固定了 {problem.pins[j]} 件作品，超过每人上限 {cap} 件"
         out.append(
             Shortfall("pins_over_cap", None, (judges[j],), cap, int(problem.pins[j]), message)
@@ -230,8 +236,8 @@ def _coverage_shortfalls(
     whose edge to the sink is saturated: otherwise the flow could be augmented)."""
     out = []
     got = problem.pinned.sum(axis=1) + flow.chosen.sum(axis=1)
-    for e in np.flatnonzero(got < problem.k):
-        allowed = [judges[j] for j in np.flatnonzero(problem.allowed[e])]
+    for e in _where(got < problem.k):
+        allowed = [judges[j] for j in _where(problem.allowed[e])]
         if len(allowed) < problem.k:
             message = (
                 f"作品 {entries[e]} 只有 {len(allowed)} 位无回避冲突的评委，需要 {problem.k} 位"
@@ -242,7 +248,7 @@ def _coverage_shortfalls(
                 )
             )
             continue
-        idle = np.flatnonzero(problem.free[e] & ~flow.chosen[e])
+        idle = _where(problem.free[e] & ~flow.chosen[e])
         full = tuple(judges[j] for j in idle)
         message = (
             f"作品 {entries[e]} 只能分到 {got[e]} 位评委，需要 {problem.k} 位："
@@ -305,7 +311,10 @@ def assign_judges(
     pins = _pair_matrix(pinned, entry_index, judge_index, strict=True)
     problem = _Problem(k, allowed[np.ix_(order_e, order_j)], pins[np.ix_(order_e, order_j)])
     chosen, shortfalls = _solve(
-        problem, [entries[i] for i in order_e], [judges[i] for i in order_j], max_load
+        problem,
+        [entries[i] for i in order_e.tolist()],
+        [judges[i] for i in order_j.tolist()],
+        max_load,
     )
     unshuffled = np.zeros_like(chosen)
     unshuffled[np.ix_(order_e, order_j)] = chosen
@@ -344,9 +353,6 @@ def _assignment(
     judges: Sequence[Hashable],
     shortfalls: tuple[Shortfall, ...],
 ) -> Assignment:
-    pairs = {
-        entry: tuple(judges[j] for j in np.flatnonzero(chosen[e]))
-        for e, entry in enumerate(entries)
-    }
+    pairs = {entry: tuple(judges[j] for j in _where(chosen[e])) for e, entry in enumerate(entries)}
     loads = dict(zip(judges, (int(x) for x in chosen.sum(axis=0)), strict=True))
     return Assignment(pairs=pairs, loads=loads, shortfalls=shortfalls)

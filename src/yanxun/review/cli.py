@@ -148,13 +148,12 @@ def report_json(report: agg.RoundReport) -> dict[str, Any]:
 
 
 def _flags_json(report: agg.RoundReport) -> dict[str, Any]:
-    judges = [{"judge": j.judge, "reasons": list(j.reasons)} for j in report.judges if j.reasons]
     fallback = set(report.zscore_fallback)
-    for item in judges:
-        if item["judge"] in fallback:
-            item["reasons"].append("zscore_fallback")
-    known = {item["judge"] for item in judges}
-    judges += [{"judge": j, "reasons": ["zscore_fallback"]} for j in fallback - known]
+    judges = []
+    for stats in report.judges:
+        reasons = [*stats.reasons, *(["zscore_fallback"] if stats.judge in fallback else [])]
+        if reasons:
+            judges.append({"judge": stats.judge, "reasons": reasons})
     return {
         "spread_threshold": r4(report.spread_threshold),
         "entries": [{"entry": e, "spread": r4(s)} for e, s in report.wide_spread],
