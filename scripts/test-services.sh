@@ -67,18 +67,35 @@ start_redis() {
     echo "YANXUN_TEST_REDIS_PIDFILE=$WORK/redis/redis.pid" >>"$ENV_FILE.tmp"
 }
 
+reap_orphans() {
+    # Servers of an earlier run whose owner died without stopping them (SIGKILL, a lost shell).
+    local copy owner
+    for copy in /tmp/yanxun-test-services.*/services.env; do
+        [ -f "$copy" ] || continue
+        owner="$(sed -n 's/^YANXUN_TEST_OWNER_PID=//p' "$copy")"
+        if [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null; then
+            say "stopping the servers of a finished run (owner $owner)"
+            ENV_FILE="$copy" stop >/dev/null
+        fi
+    done
+}
+
 start() {
     if [ -f "$ENV_FILE" ]; then
         say "$ENV_FILE exists: stopping the servers it names first"
         stop
     fi
+    reap_orphans
     mkdir -p "$(dirname "$ENV_FILE")"
     WORK="$(mktemp -d /tmp/yanxun-test-services.XXXXXX)"
     chmod 755 "$WORK"
     : >"$ENV_FILE.tmp"
     echo "YANXUN_TEST_SERVICES_DIR=$WORK" >>"$ENV_FILE.tmp"
-    # Write the env file even when a server fails to start, so that `stop` can clean up.
-    trap 'mv -f "$ENV_FILE.tmp" "$ENV_FILE"' EXIT
+    # The process whose life the servers share: the caller (scripts/test.sh passes its own).
+    echo "YANXUN_TEST_OWNER_PID=${YANXUN_TEST_OWNER_PID:-$PPID}" >>"$ENV_FILE.tmp"
+    # Write the env file even when a server fails to start, so that `stop` can clean up; a
+    # copy inside the folder lets a later run stop them if their owner dies first.
+    trap 'cp "$ENV_FILE.tmp" "$WORK/services.env"; mv -f "$ENV_FILE.tmp" "$ENV_FILE"' EXIT
     start_postgres
     start_redis
     say "PostgreSQL and Redis up (env in $ENV_FILE)"

@@ -18,7 +18,7 @@ if [ "${1:-}" = "--fast" ]; then MODE=fast; shift; fi
 WORKERS="${YANXUN_TEST_WORKERS:-2}"
 STAGE_TIMEOUT="${YANXUN_TEST_STAGE_TIMEOUT:-1500}"
 VENV=.venv/bin
-declare -a SUMMARY=()
+declare -a SUMMARY=() FAILED_STAGES=()
 FAILED=0
 
 say() { printf '\n==> %s\n' "$*"; }
@@ -34,7 +34,16 @@ stage() {  # stage NAME COMMAND...: run, time, record; never exits
         "$(( $(date +%s) - start ))")")
     if [ $rc -ne 0 ]; then
         FAILED=1
+        FAILED_STAGES+=("$name")
         [ $rc -eq 5 ] && echo "pytest collected no tests: that counts as a failure here" >&2
+    fi
+    # pytest exits 2 when interrupted (Ctrl-C) and a killed command >= 128: stop here; the
+    # EXIT trap stops the servers.
+    if [ $rc -eq 2 ] || [ $rc -ge 128 ]; then
+        echo "stage \"$name\" was interrupted or broke off (exit $rc): stopping" >&2
+        stop_services
+        report
+        exit 1
     fi
     return 0
 }
@@ -42,7 +51,8 @@ stage() {  # stage NAME COMMAND...: run, time, record; never exits
 pytest_run() {  # pytest_run JUNIT_XML ARGS...
     local xml="$1"
     shift
-    timeout -k 30 "$STAGE_TIMEOUT" "$VENV/pytest" -q -n "$WORKERS" --durations=10 \
+    # --foreground: Ctrl-C reaches pytest; on time-out pytest gets TERM, then KILL 30 s later.
+    timeout --foreground -k 30 "$STAGE_TIMEOUT" "$VENV/pytest" -q -n "$WORKERS" --durations=10 \
         --output=test-results/playwright --junitxml="$xml" "$@"
 }
 
@@ -91,6 +101,9 @@ EOF
 report() {
     say "summary"
     printf '%s\n' "${SUMMARY[@]}"
+    if [ ${#FAILED_STAGES[@]} -gt 0 ]; then
+        printf 'failed stages: %s\n' "$(IFS=,; echo "${FAILED_STAGES[*]}" | sed 's/,/, /g')"
+    fi
     totals
 }
 
@@ -116,7 +129,8 @@ fi
 
 # --- full run -------------------------------------------------------------------------------
 SERVICES_ENV="$RUN_DIR/test-services.env"
-stage "start PostgreSQL + Redis" scripts/test-services.sh start "$SERVICES_ENV"
+YANXUN_TEST_OWNER_PID=$$ stage "start PostgreSQL + Redis" \
+    scripts/test-services.sh start "$SERVICES_ENV"
 stage "ruff check" "$VENV/ruff" check src tests
 stage "makemigrations --check" "$VENV/python" manage.py makemigrations --check --dry-run
 stage "pytest on SQLite (with browser)" pytest_run "$RUN_DIR/sqlite.xml"
@@ -124,6 +138,7 @@ if [ -f "$SERVICES_ENV" ] && grep -q '^REDIS_URL=' "$SERVICES_ENV"; then
     stage "pytest on PostgreSQL + Redis" pytest_on_postgresql
 else
     SUMMARY+=("pytest on PostgreSQL + Redis       FAIL   (servers did not start)")
+    FAILED_STAGES+=("pytest on PostgreSQL + Redis")
     FAILED=1
 fi
 stop_services
