@@ -236,3 +236,44 @@ def test_assign_bad_pin_file(tmp_path, capsys):
     code, _, err = run(["assign", entries, judges, "--per-entry", "1", "--pins", pins, "--json", out], capsys)  # fmt: skip
     assert (code, err) == (2, f"错误：第 2 行：评委 Z 或作品 E1 不在名单中（{pins}）\n")
     assert not out.exists()
+
+
+def test_panel_of_two_and_a_judge_who_scored_nothing(tmp_path, capsys):
+    # A: 1 3 5, B: 2 3 6; C left every score empty. BMS = 49/6, WMS = 1/3, JMS = 2/3,
+    # EMS = 1/6 (n = 3, k = 2): ICC(1,1) = 47/51, ICC(2,1) = 48/52, ICC(3,1) = 48/50,
+    # ICC(1,2) = 47/49, ICC(2,2) = 8 / (50/6) = 0.96, ICC(3,2) = 48/49.
+    # Offsets: A -0.5 0 -0.5 -> -1/3; B +1/3. r(A, B): dx -2 0 2, dy -5/3 -2/3 7/3,
+    # r = 8 / sqrt(8 * 78/9) = 0.960769.
+    rows = "entry,judge,score\n" + "".join(
+        f"E{e},{j},{s}\n"
+        for e, scores in enumerate([(1, 2, ""), (3, 3, ""), (5, 6, "")], start=1)
+        for j, s in zip("ABC", scores, strict=True)
+    )
+    out = tmp_path / "out.json"
+    assert run(["aggregate", write(tmp_path, rows), "--json", out], capsys)[0] == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["entries"] == [
+        {"entry": "E3", "n_scores": 2, "final": 5.5, "rank": 1},
+        {"entry": "E2", "n_scores": 2, "final": 3.0, "rank": 2},
+        {"entry": "E1", "n_scores": 2, "final": 1.5, "rank": 3},
+    ]
+    assert report["icc"] == {
+        "icc1": 0.9216,
+        "icc2": 0.9231,
+        "icc3": 0.96,
+        "icc1k": 0.9592,
+        "icc2k": 0.96,
+        "icc3k": 0.9796,
+    }
+    assert report["judges"] == [
+        {"judge": "A", "n": 3, "mean_offset": -0.3333, "consensus_corr": 0.9608, "outlier": False},
+        {"judge": "B", "n": 3, "mean_offset": 0.3333, "consensus_corr": 0.9608, "outlier": False},
+        {"judge": "C", "n": 0, "mean_offset": None, "consensus_corr": None, "outlier": False},
+    ]
+
+
+def test_no_subcommand_and_help(capsys):
+    assert main([]) == 2
+    assert capsys.readouterr().err.splitlines()[-1].startswith("命令参数有误：")
+    assert main(["aggregate", "--help"]) == 0
+    assert "SCORES.csv" in capsys.readouterr().out
