@@ -7,7 +7,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 
 def field_label(model, name: str) -> str:
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        return str(getattr(model._meta.get_field(name), "verbose_name", ""))
     except FieldDoesNotExist:
         return ""
 
@@ -48,6 +48,13 @@ class StyledForm(forms.Form):
             else:
                 css = "form-control"
             widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+    def add_error(self, field, error) -> None:
+        super().add_error(field, error)
+        for name in self.errors:
+            widget = self.fields[name].widget if name in self.fields else None
+            if widget is not None and "is-invalid" not in widget.attrs.get("class", ""):
+                widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
 
     def add_service_error(self, exc: ValidationError, model=None) -> None:
         """Show a service's ValidationError on the form (field-bound where it names a field)."""

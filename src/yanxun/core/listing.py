@@ -343,6 +343,7 @@ def table_context(request, page: ListPage) -> dict:
                        if may_export(request.user, spec) else ""),
         "reset_url": request.path,
         "active": bool(query.search or query.filters),
+        "filter_count": len(query.filters),
         "scope": scope_label(request.user, spec),
     }
 
@@ -353,6 +354,8 @@ def _filter_context(spec: ListSpec, user, query: ListQuery) -> list[dict]:
         value = query.filters.get(flt.key, "")
         options = [{"value": v, "label": label, "selected": v == value}
                    for v, label in flt.choices_for(user)] if flt.kind == "choice" else []
+        if flt.kind == "choice" and len(options) <= 1 and not value:
+            continue  # nothing to choose (a school admin's own school)
         out.append({"key": flt.key, "label": flt.label, "kind": flt.kind, "value": value,
                     "options": options})
     return out

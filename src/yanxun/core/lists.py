@@ -49,8 +49,8 @@ def as_json(value) -> str:
 def field_label(object_type: str, name: str) -> str:
     """The Chinese name of a model field named in a log entry, else the name itself."""
     try:
-        model = apps.get_model(object_type)
-        return str(model._meta.get_field(name).verbose_name)
+        field = apps.get_model(object_type)._meta.get_field(name)
+        return str(getattr(field, "verbose_name", name))
     except (LookupError, ValueError, FieldDoesNotExist):
         return name
 

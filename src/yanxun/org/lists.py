@@ -196,7 +196,7 @@ STAFF = register_spec(ListSpec(
         Filter("kind", "类别", "kind", choices=StaffKind.choices),
         Filter("subject", "学科", "subjects", choices=subject_choices, integer=True),
     ),
-    default_sort="username",
+    default_sort="kind",
     view_perm=rules.VIEW_STAFF,
     export_perm=rules.MANAGE_STAFF,
     personal_perm=rules.MANAGE_STAFF,
