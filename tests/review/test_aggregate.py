@@ -95,6 +95,8 @@ def test_zscore_exact_values():
 def test_zscore_report_flags_the_judge_with_one_score():
     report = round_report(sheet(ZROWS), method="zscore")
     assert report.zscore_fallback == ("R",)
+    # a judge with no score at all contributes nothing, so is not listed as a z = 0 fallback
+    assert round_report(sheet(ZROWS, judges=["X"]), method="zscore").zscore_fallback == ("R",)
     assert [(e.entry, e.rank) for e in report.entries] == [("E2", 1), ("E3", 2), ("E1", 3)]
 
 

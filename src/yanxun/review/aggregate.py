@@ -151,7 +151,7 @@ def judge_spread_is_degenerate(sheet: ScoreSheet) -> np.ndarray:
 
 def zscore_finals(sheet: ScoreSheet) -> np.ndarray:
     """Per-judge standardisation: z = (score - judge mean) / judge std (ddof 0); an entry's
-    z is the mean of its z's; final = round mean + round std * z (ddof 0, all raw scores)."""
+    z is the mean of its z's; final = the round's mean + the round's std * z (ddof 0, over all raw scores)."""
     if sheet.scores.size == 0:
         return np.full(len(sheet.entries), np.nan)
     size = len(sheet.judges)
@@ -459,7 +459,7 @@ def round_report(
     ]
     entries.sort(key=lambda r: (r.rank is None, r.rank or 0))  # stable: ties keep sheet order
     icc = sheet_icc(sheet)
-    degenerate = judge_spread_is_degenerate(sheet).tolist()
+    degenerate = (judge_spread_is_degenerate(sheet) & (sheet.judge_counts() > 0)).tolist()
     fallback = tuple(j for j, hit in zip(sheet.judges, degenerate, strict=True) if hit)
     threshold = spread_threshold(sheet, max_spread)
     return RoundReport(
