@@ -22,8 +22,9 @@ class Formula:
     value: object = 0
 
 
-def id_number(n: int, *, male: bool, birth: str = "19850312") -> str:
-    """A valid 身份证号; the 17th digit is odd for men."""
+def id_number(n: int, *, male: bool, birth: str = "") -> str:
+    """A valid 身份证号, different for each n below 900; the 17th digit is odd for men."""
+    birth = birth or f"19850{1 + n // 100 % 9}12"
     first17 = f"320102{birth}{n % 100:02d}{(1 if male else 2) + 2 * (n % 4)}"
     return first17 + id_number_check_digit(first17)
 

@@ -15,11 +15,11 @@ from django.utils.module_loading import import_string
 from yanxun.celery import app
 
 logger = logging.getLogger(__name__)
-ALLOWED_PREFIX = "yanxun."
+ALLOWED_PREFIXES = ("yanxun.",)  # what a message on the broker may name
 
 
 def _resolve(func_path: str):
-    if not func_path.startswith(ALLOWED_PREFIX):
+    if not func_path.startswith(ALLOWED_PREFIXES):
         raise ValueError(f"background function outside yanxun: {func_path}")
     return import_string(func_path)
 

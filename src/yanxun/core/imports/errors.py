@@ -17,7 +17,8 @@ class RowError:
             return self.message
         if self.column:
             return f"第 {self.row} 行「{self.column}」{self.message}"
-        return f"第 {self.row} 行{self.message}"
+        space = " " if self.message[:1].isascii() else ""  # 第 1 行 B 列…
+        return f"第 {self.row} 行{space}{self.message}"
 
     def as_dict(self) -> dict:
         return {"row": self.row, "column": self.column, "message": self.message}

@@ -1,7 +1,8 @@
 """The one import mechanism every importer (schools, teachers, scores, enrolments ...) reuses.
 
-An importer declares its columns, natural key and permission, and fills four hooks:
+An importer declares its columns, natural key and permission, and fills these hooks:
 
+    validate_frame(frame) cell checks on whole columns (generic: from the Column kinds), then
     check_row(row)        per-row checks that need no database (身份证号 vs 性别 ...)
     load_context(rows)    ONE query per referenced table (schools, subjects, existing rows)
     prepare_row(row)      cross-row and database checks; resolves references into the row
@@ -75,7 +76,23 @@ class Importer:
         self._allowed_schools: set[int] | None = None
 
     # --- hooks ---------------------------------------------------------------------------
+    def validate_frame(self, frame: pl.DataFrame) -> tuple[list[Row], list[RowError]]:
+        """Per-cell and per-row checks of the whole file; returns the converted rows. The
+        frame has one string column per field plus ROW. Override to add checks that are
+        best done on whole columns; call super()."""
+        columns = type(self).columns
+        errors = _cell_errors(frame, columns)
+        rows = frame.select([*(c.convert()[0] for c in columns), pl.col(ROW)]).to_dicts()
+        bad_rows = {e.row for e in errors}
+        for index, row in enumerate(rows, 1):
+            if row[ROW] not in bad_rows:
+                errors += self.check_row(row)
+            if index % 1000 == 0:
+                self.progress.update("validating", index, len(rows))
+        return rows, errors
+
     def check_row(self, row: Row) -> list[RowError]:
+        """Checks of one row that need no database (the row passed its cell checks)."""
         return []
 
     def load_context(self, rows: list[Row]) -> None:
@@ -216,17 +233,10 @@ def parse_rows(importer: Importer, table: Table) -> tuple[list[Row], list[RowErr
     columns = type(importer).columns
     frame = table.frame.rename({f"c{table.headers.index(c.header)}": c.field for c in columns})
     frame = _drop_example_row(frame, columns)
+    if frame.height == 0:
+        return [], [file_error("表格只有表头和示例行，没有数据行。")]
     importer.progress.update("validating", 0, frame.height)
-    errors = _cell_errors(frame, columns)
-    converted = [c.convert()[0] for c in columns]
-    rows = frame.select([*converted, pl.col(ROW)]).to_dicts()
-    bad_rows = {e.row for e in errors}
-    for index, row in enumerate(rows, 1):
-        if row[ROW] not in bad_rows:
-            errors += importer.check_row(row)
-        if index % 1000 == 0:
-            importer.progress.update("validating", index, len(rows))
-    return rows, errors
+    return importer.validate_frame(frame)
 
 
 def _drop_example_row(frame: pl.DataFrame, columns: list[Column]) -> pl.DataFrame:

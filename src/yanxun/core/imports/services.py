@@ -92,6 +92,7 @@ def _write(job: ImportJob, importer: Importer, validation: Validation) -> None:
         job.created_count, job.updated_count = counts.created, counts.updated
         job.unchanged_count = counts.unchanged
         job.finished_at = timezone.now()
+        _discard_upload(job)
         job.save()
         audit_record(actor=job.created_by, action=f"import.{job.kind}", obj=job, after={
             "kind": job.kind, "file": job.original_name, "rows": job.total_rows,
@@ -106,9 +107,20 @@ def _finish_invalid(job: ImportJob, validation: Validation, progress: Progress) 
     job.total_rows = validation.total
     job.errors = [e.as_dict() for e in validation.errors]
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "total_rows", "errors", "finished_at"])
+    _discard_upload(job)
+    job.save(update_fields=["status", "total_rows", "errors", "finished_at", "file"])
     progress.update("invalid")
     return job
+
+
+def _discard_upload(job: ImportJob) -> None:
+    """The uploaded sheet holds personal data (身份证号, phones) and is not needed once the job
+    has a result: delete it when the result is committed. A failed job keeps it for whoever
+    investigates the failure."""
+    storage, name = job.file.storage, job.file.name
+    job.file.name = ""
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 def _finish_failed(job: ImportJob, progress: Progress) -> None:

@@ -9,7 +9,8 @@ import xlsxwriter
 from yanxun.core.imports.columns import Column
 from yanxun.core.imports.errors import RowError
 
-TEMPLATE_ROWS = 5000  # rows that get the dropdowns and text formats
+TEMPLATE_ROWS = 5000
+TEXT_FORMAT = 49  # Excel's built-in "@": what is typed stays text (leading zeros, 18 digits)  # rows that get the dropdowns and text formats
 HELP_HEADERS = ["列名", "是否必填", "填写说明", "可选值", "示例"]
 KIND_HELP = {
     "int": "整数",
@@ -39,8 +40,8 @@ def _formats(book) -> dict:
         "required": book.add_format({"bold": True, "font_color": "#C00000", "bg_color": "#FCE4D6",
                                      "border": 1}),
         "optional": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
-        "text": book.add_format({"num_format": "@"}),
-        "example_text": book.add_format({"num_format": "@", "font_color": "#808080",
+        "text": book.add_format({"num_format": TEXT_FORMAT}),
+        "example_text": book.add_format({"num_format": TEXT_FORMAT, "font_color": "#808080",
                                          "italic": True}),
         "example": book.add_format({"font_color": "#808080", "italic": True}),
         "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
