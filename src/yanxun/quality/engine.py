@@ -28,8 +28,8 @@ STATUS_WORDS = {"缺考": ABSENT, "作弊": CHEATING, "违纪": VIOLATION, "免�
 EXCLUDED = (CHEATING, VIOLATION, EXEMPT)
 MISSING = (ABSENT, *EXCLUDED)
 LINE_NAMES = ("excellent", "good", "pass")
-KEYS = {"district": ("subject",), "school": ("subject", "school_id"),
-        "class": ("subject", "school_id", "class_id")}
+FLAGS = ("excellent", "good", "pass", "low", "near_excellent", "near_good", "near_pass")
+STATUS_NAMES = {ABSENT: "absent", CHEATING: "cheating", VIOLATION: "violation", EXEMPT: "exempt"}
 
 
 def status_column(subject: str) -> str:
@@ -123,8 +123,13 @@ class Analysis:
     bands: pl.DataFrame
     borderline: pl.DataFrame
     balance: pl.DataFrame
-    students: pl.DataFrame  # per student and subject: score and ranks
-    long: pl.DataFrame = field(repr=False)  # per student and subject, with line thresholds
+    students: pl.DataFrame = field(repr=False)  # one row per student: ids, 总分, 全科合格
+    long: pl.DataFrame = field(repr=False)  # per student and subject, with line flags
+
+    def student_ranks(self, school_id: int | None = None) -> pl.DataFrame:
+        """Per student and subject: score, rank in the district and in the school, and for
+        总分 the rank within the student's elective combination (one school: school_id)."""
+        return student_ranks(self, school_id)
 
     def tables(self) -> dict[str, pl.DataFrame]:
         from yanxun.quality import tables
@@ -133,7 +138,7 @@ class Analysis:
 
 
 # ---------------------------------------------------------------------------------------
-# Preparing: ids, totals, the long frame with line thresholds
+# Preparing: ids, totals, and the long frame (one row per student and subject)
 # ---------------------------------------------------------------------------------------
 
 
@@ -151,6 +156,8 @@ def _index(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def _student_columns(spec: ExamSpec) -> list[pl.Expr]:
+    """总分 (for students present in every subject they took), its full mark, 全科合格, and
+    the elective combination (e.g. 物理+化学+生物)."""
     subs = spec.subjects
     status = [pl.col(status_column(s.name)) for s in subs]
     missing = pl.any_horizontal([st.is_in(MISSING) for st in status])
@@ -159,21 +166,21 @@ def _student_columns(spec: ExamSpec) -> list[pl.Expr]:
         (st == NOT_TAKEN) | (pl.col(s.name) >= ceil_share(spec.lines_for(s).pass_, s.full))
         for s, st in zip(subs, status, strict=True)
     ]
-    columns = [
-        has_total.alias("has_total"),
-        pl.when(has_total).then(pl.sum_horizontal([pl.col(s.name) for s in subs])).alias("total"),
-        pl.sum_horizontal(
-            [pl.when(st != NOT_TAKEN).then(s.full).otherwise(0) for s, st in zip(subs, status, strict=True)]
-        ).cast(pl.Int64).alias("total_full"),
-        pl.when(has_total).then(pl.all_horizontal(passes)).alias("all_pass"),
-    ]
+    taken_full = [pl.when(st != NOT_TAKEN).then(s.full).otherwise(0)
+                  for s, st in zip(subs, status, strict=True)]
     electives = [(s, st) for s, st in zip(subs, status, strict=True) if s.elective]
     combination = (
         pl.concat_str([pl.when(st != NOT_TAKEN).then(pl.lit(s.name)) for s, st in electives],
                       separator="+", ignore_nulls=True)
         if electives else pl.lit(None, pl.String)
     )
-    return [*columns, combination.alias("combination")]
+    return [
+        has_total.alias("has_total"),
+        pl.when(has_total).then(pl.sum_horizontal([pl.col(s.name) for s in subs])).alias("total"),
+        pl.sum_horizontal(taken_full).cast(pl.Int64).alias("total_full"),
+        pl.when(has_total).then(pl.all_horizontal(passes)).alias("all_pass"),
+        combination.alias("combination"),
+    ]
 
 
 def prepare(frame: pl.DataFrame, spec: ExamSpec) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -190,75 +197,105 @@ def prepare(frame: pl.DataFrame, spec: ExamSpec) -> tuple[pl.DataFrame, pl.DataF
     return students, schools, classes
 
 
-def _thresholds(lines: Lines, full: pl.Expr, width: Fraction, full_int: int | None) -> dict:
-    """t_<line> (score must be ≥), t_low (score must be <), b_<line> (临界生 lower bound)."""
+def _thresholds(lines: Lines, width: Fraction, full: int | None) -> dict[str, pl.Expr]:
+    """Integer thresholds in hundredths: score ≥ t_<line>, score < t_low, and the 临界生
+    lower bound b_<line>. Literals for a subject; per row (from total_full) for 总分."""
 
     def at(share: Fraction) -> pl.Expr:
         share = max(share, Fraction(0))
-        if full_int is not None:
-            return pl.lit(ceil_share(share, full_int), pl.Int64)
-        return ceil_share_expr(share, full)
+        if full is not None:
+            return pl.lit(ceil_share(share, full), pl.Int64)
+        return ceil_share_expr(share, pl.col("full"))
 
     result = {f"t_{name}": at(share) for name, share in lines.upper().items()}
     result["t_low"] = at(lines.low)
-    result |= {f"b_{name}": at(share - width) for name, share in lines.upper().items()}
-    return result
+    return result | {f"b_{name}": at(share - width) for name, share in lines.upper().items()}
+
+
+def _flags(th: dict[str, pl.Expr], width: Fraction, full: pl.Expr) -> list[pl.Expr]:
+    score = pl.col("score")
+    bands = _band_count(width)
+    band = pl.min_horizontal((score * width.denominator) // (full * width.numerator), bands - 1)
+    return [
+        *[(score >= th[f"t_{name}"]).alias(name) for name in LINE_NAMES],
+        (score < th["t_low"]).alias("low"),
+        *[((score >= th[f"b_{n}"]) & (score < th[f"t_{n}"])).alias(f"near_{n}") for n in LINE_NAMES],
+        (score * score).alias("sq"),
+        band.cast(pl.UInt8).alias("band"),
+    ]
 
 
 def long_scores(students: pl.DataFrame, spec: ExamSpec) -> pl.DataFrame:
-    """One row per student and subject taken (electives not taken are left out), plus 总分."""
+    """One row per student and subject taken (an elective not taken has no row), then 总分,
+    with the line flags, the score band and the unit keys (class_key, school_key)."""
     base = ("student", "school_id", "class_id")
-    parts = []
+    width, parts = spec.borderline_width, []
     for i, s in enumerate(spec.subjects):
         status = pl.col(status_column(s.name))
+        th = _thresholds(spec.lines_for(s), width, s.full)
         parts.append(
-            students.lazy().filter(status != NOT_TAKEN).select(
-                *base, subject=pl.lit(i, pl.UInt8), score=pl.col(s.name), status=status,
-                full=pl.lit(s.full, pl.Int64),
-                **_thresholds(spec.lines_for(s), pl.lit(s.full), spec.borderline_width, s.full),
-            )
+            students.lazy().filter(status != NOT_TAKEN)
+            .select(*base, subject=pl.lit(i, pl.UInt8), score=pl.col(s.name), status=status,
+                    full=pl.lit(s.full, pl.Int64))
+            .with_columns(_flags(th, spec.band_width, pl.lit(s.full, pl.Int64)))
         )
-    full = pl.col("total_full")
     parts.append(
         students.lazy().select(
             *base, subject=pl.lit(len(spec.subjects), pl.UInt8), score=pl.col("total"),
             status=pl.when(pl.col("has_total")).then(PRESENT).otherwise(ABSENT).cast(pl.UInt8),
-            full=full, **_thresholds(spec.lines, full, spec.borderline_width, None),
-        )
+            full=pl.col("total_full"),
+        ).with_columns(_flags(_thresholds(spec.lines, width, None), spec.band_width, pl.col("full")))
     )
-    return pl.concat(parts, how="vertical").collect()
+    ns = len(spec.names)
+    return pl.concat(parts, how="vertical").with_columns(
+        class_key=pl.col("class_id").cast(pl.UInt32) * ns + pl.col("subject"),
+        school_key=pl.col("school_id").cast(pl.UInt32) * ns + pl.col("subject"),
+    ).collect()
 
 
 # ---------------------------------------------------------------------------------------
-# Unit statistics: district, school, class
+# Unit statistics: classes aggregated from the students, schools from the classes, the
+# district from the schools (sums, sums of squares, max, min and counts add up exactly);
+# medians are computed at each level from the students.
 # ---------------------------------------------------------------------------------------
 
-COUNTS = ("n", "absent", "cheating", "violation", "exempt", "n_excellent", "n_good", "n_pass",
-          "n_low", "near_excellent", "near_good", "near_pass")
+STATUS_SUMS = tuple(f"n_{name}" for name in STATUS_NAMES.values())
+SUMS = ("n", "sum", "sumsq", *(f"n_{f}" for f in FLAGS), *STATUS_SUMS)
 
 
-def _aggregations() -> list[pl.Expr]:
-    score, status = pl.col("score"), pl.col("status")
-    upper = [(score >= pl.col(f"t_{name}")).sum().alias(f"n_{name}") for name in LINE_NAMES]
-    near = [
-        ((score >= pl.col(f"b_{name}")) & (score < pl.col(f"t_{name}"))).sum().alias(f"near_{name}")
-        for name in LINE_NAMES
-    ]
-    return [
-        score.count().alias("n"),
-        (status == ABSENT).sum().alias("absent"),
-        (status == CHEATING).sum().alias("cheating"),
-        (status == VIOLATION).sum().alias("violation"),
-        (status == EXEMPT).sum().alias("exempt"),
+def _sums(rows: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+    score = pl.col("score")
+    return rows.group_by(keys).agg(
+        score.count().cast(pl.Int64).alias("n"),
         score.sum().alias("sum"),
-        score.std(ddof=0).alias("std_h"),
+        pl.col("sq").sum().alias("sumsq"),
         score.max().alias("max_h"),
         score.min().alias("min_h"),
-        score.median().alias("median_h"),
-        *upper,
-        (score < pl.col("t_low")).sum().alias("n_low"),
-        *near,
-    ]
+        *[pl.col(f).sum().cast(pl.Int64).alias(f"n_{f}") for f in FLAGS],
+    )
+
+
+def _status_counts(rows: pl.LazyFrame, key: str) -> pl.LazyFrame:
+    """Absent / 作弊 / 违纪 / 免考 counts per key, from the few rows that are not present."""
+    code = pl.col("code") % 8
+    return (
+        rows.filter(pl.col("status") != PRESENT)
+        .group_by(code=pl.col(key).cast(pl.UInt32) * 8 + pl.col("status"))
+        .agg(pl.len().cast(pl.Int64).alias("c"))
+        .group_by((pl.col("code") // 8).alias(key))
+        .agg(*[pl.col("c").filter(code == status).sum().alias(f"n_{name}")
+               for status, name in STATUS_NAMES.items()])
+    )
+
+
+def _rollup(sums: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+    return sums.group_by(keys).agg(
+        *[pl.col(c).sum() for c in SUMS], pl.col("max_h").max(), pl.col("min_h").min()
+    )
+
+
+def _medians(rows: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+    return rows.group_by(keys).agg(pl.col("score").median().alias("median_h"))
 
 
 def _rate(count: str) -> pl.Expr:
@@ -266,16 +303,19 @@ def _rate(count: str) -> pl.Expr:
 
 
 def _finish(frame: pl.LazyFrame, total_index: int) -> pl.LazyFrame:
+    """Means, population std (exact integer numerator n·Σx² − (Σx)²), rates; counts of a unit
+    nobody sat are 0 and its figures null. 总分 has no exclusions of its own: null."""
     n = pl.col("n")
+    wide = pl.Int128
+    numerator = n.cast(wide) * pl.col("sumsq").cast(wide) - pl.col("sum").cast(wide) ** 2
     reasons = ["cheating", "violation", "exempt"]
-    subject = pl.col("subject") != total_index  # 总分 has no exclusions of its own: null
-    return frame.with_columns(
-        pl.col(list(COUNTS)).fill_null(0).cast(pl.Int64),
-    ).with_columns(
-        excluded=pl.when(subject).then(pl.sum_horizontal(reasons)),
-        **{r: pl.when(subject).then(pl.col(r)) for r in reasons},
+    subject = pl.col("subject") != total_index
+    return frame.with_columns(pl.col(list(SUMS)).fill_null(0)).with_columns(
+        absent=pl.col("n_absent"),
+        excluded=pl.when(subject).then(pl.sum_horizontal([f"n_{r}" for r in reasons])),
+        **{r: pl.when(subject).then(pl.col(f"n_{r}")) for r in reasons},
         mean=pl.when(n > 0).then(pl.col("sum") / (n * SCALE)),
-        std=exact_div(pl.col("std_h"), SCALE),
+        std=pl.when(n > 0).then(numerator.cast(pl.Float64).sqrt() / (n * SCALE)),
         max=exact_div(pl.col("max_h"), SCALE),
         min=exact_div(pl.col("min_h"), SCALE),
         median=exact_div(pl.col("median_h"), SCALE),
@@ -286,28 +326,60 @@ def _finish(frame: pl.LazyFrame, total_index: int) -> pl.LazyFrame:
     )
 
 
-def _grid(spec: ExamSpec, units: pl.DataFrame | None) -> pl.LazyFrame:
-    subjects = pl.LazyFrame({"subject": range(len(spec.names))}, schema={"subject": pl.UInt8})
-    return subjects if units is None else subjects.join(units.lazy(), how="cross")
+def _subjects(spec: ExamSpec) -> pl.LazyFrame:
+    return pl.LazyFrame({"subject": range(len(spec.names))}, schema={"subject": pl.UInt8})
 
 
-def unit_stats(long: pl.DataFrame, spec: ExamSpec, level: str, units: pl.DataFrame | None):
-    """Counts, mean, std, max, min, median and rates of every unit of a level, every subject
-    (a unit where nobody sat a subject gets n = 0 and nulls)."""
-    keys = list(KEYS[level])
-    grid = _grid(spec, units)
-    agg = long.lazy().group_by(keys).agg(_aggregations())
-    joined = grid.join(agg, on=keys, how="left", maintain_order="left")
-    return _finish(joined, len(spec.subjects)).sort(keys)
+def _unit_keys(classes: pl.DataFrame, spec: ExamSpec) -> pl.LazyFrame:
+    """Every class × subject (总分 included), with its class_key and school_key."""
+    ns = len(spec.names)
+    units = classes.lazy().select("class_id", "school_id").join(_subjects(spec), how="cross")
+    return units.with_columns(
+        class_key=pl.col("class_id").cast(pl.UInt32) * ns + pl.col("subject"),
+        school_key=pl.col("school_id").cast(pl.UInt32) * ns + pl.col("subject"),
+    )
 
 
-def _relative(mean: str, ref_mean: str, dist_mean: str, dist_std: str) -> list[pl.Expr]:
-    m, ref = pl.col(mean), pl.col(ref_mean)
+def unit_stats(long: pl.DataFrame, spec: ExamSpec, classes: pl.DataFrame):
+    """(district, school, class) rows for every subject and every unit, 总分 included, and the
+    school × subject × band counts. One pass over the scores by class × subject; schools and
+    the district are rolled up from it (sums, sums of squares, max, min and counts add up
+    exactly); medians are taken at each level from the scores."""
+    total = len(spec.subjects)
+    rows, units = long.lazy(), _unit_keys(classes, spec)
+    class_sums = (
+        units.join(_sums(rows, ["class_key"]), on="class_key", how="left")
+        .join(_status_counts(rows, "class_key"), on="class_key", how="left")
+    )
+    school_sums = _rollup(class_sums, ["school_key", "school_id", "subject"])
+    district_sums = _rollup(school_sums, ["subject"])
+    span = _band_count(spec.band_width)
+    band_counts = (  # one integer key: cheaper to group by than two columns
+        rows.filter(pl.col("band").is_not_null())
+        .group_by(band_key=pl.col("school_key").cast(pl.UInt32) * span + pl.col("band"))
+        .agg(pl.len().cast(pl.Int64).alias("count"))
+        .select(school_key=pl.col("band_key") // span, band=(pl.col("band_key") % span)
+                .cast(pl.UInt8), count="count")
+    )
+    levels = (
+        (district_sums, "subject"), (school_sums, "school_key"), (class_sums, "class_key"),
+    )
+    stats = [
+        _finish(sums.join(_medians(rows, [key]), on=key, how="left"), total)
+        .sort("subject", *(["school_id"] if key != "subject" else []),
+              *(["class_id"] if key == "class_key" else []))
+        for sums, key in levels
+    ]
+    return (*stats, band_counts)
+
+
+def _relative(ref_mean: str) -> list[pl.Expr]:
+    m, ref = pl.col("mean"), pl.col(ref_mean)
     return [
         pl.when(ref != 0).then((m - ref) / ref).alias("above_mean_rate"),
         pl.when(ref != 0).then(m / ref).alias("mean_ratio"),
-        pl.when(pl.col(dist_std) > 0)
-        .then(50 + 10 * (m - pl.col(dist_mean)) / pl.col(dist_std)).alias("t_score"),
+        pl.when(pl.col("d_std") > 0)
+        .then(50 + 10 * (m - pl.col("d_mean")) / pl.col("d_std")).alias("t_score"),
     ]
 
 
@@ -321,44 +393,56 @@ def compare_units(district: pl.LazyFrame, schools: pl.LazyFrame, classes: pl.Laz
     dist = district.select("subject", d_mean="mean", d_std="std")
     schools = (
         schools.join(dist, on="subject", how="left", maintain_order="left")
-        .with_columns(*_relative("mean", "d_mean", "d_mean", "d_std"), _rank(["subject"]))
+        .with_columns(*_relative("d_mean"), _rank(["subject"]))
     )
     ref = schools.select("subject", "school_id", s_mean="mean")
     classes = (
         classes.join(dist, on="subject", how="left", maintain_order="left")
         .join(ref, on=["subject", "school_id"], how="left", maintain_order="left")
-        .with_columns(*_relative("mean", "s_mean", "d_mean", "d_std"),
-                      _rank(["subject", "school_id"]))
+        .with_columns(*_relative("s_mean"), _rank(["subject", "school_id"]))
     )
     return schools, classes
 
 
 # ---------------------------------------------------------------------------------------
-# Per student: ranks (district, school, and 总分 within each subject combination)
+# Per student: ranks in the district and in the school (min method: 1, 2, 2, 4), and 总分
+# within each elective combination: 1 + the number of scores above, read from a histogram of
+# the (integer) scores, so no sort over a million rows.
 # ---------------------------------------------------------------------------------------
 
 
-def student_ranks(long: pl.DataFrame, students: pl.DataFrame, spec: ExamSpec) -> pl.LazyFrame:
-    def rank(over: list[str]) -> pl.Expr:
-        return pl.col("score").rank("min", descending=True).over(over).cast(pl.Int64)
-
-    frame = long.lazy().select("student", "school_id", "class_id", "subject", "score", "status")
-    frame = frame.with_columns(
-        rank_district=rank(["subject"]), rank_school=rank(["subject", "school_id"])
+def _ranked(targets: pl.LazyFrame, pool: pl.LazyFrame, group: list[str], name: str):
+    score = pl.col("score")
+    above = (
+        pool.filter(score.is_not_null()).group_by(*group, "score").agg(pl.len().alias("c"))
+        .sort(*group, "score", descending=[*(False for _ in group), True])
+        .select(*group, "score", (pl.col("c").cum_sum().over(group) - pl.col("c") + 1)
+                .cast(pl.Int64).alias(name))
     )
+    return targets.join(above, on=[*group, "score"], how="left", maintain_order="left")
+
+
+def student_ranks(analysis: Analysis, school_id: int | None = None) -> pl.DataFrame:
+    spec, long = analysis.spec, analysis.long.lazy()
+    targets = long if school_id is None else long.filter(pl.col("school_id") == school_id)
+    targets = targets.select("student", "school_id", "class_id", "subject", "score", "status")
+    frame = _ranked(targets, long, ["subject"], "rank_district")
+    frame = _ranked(frame, targets, ["subject", "school_id"], "rank_school")
     if not spec.has_electives:
         return frame.with_columns(combination=pl.lit(None, pl.String),
-                                  rank_combination=pl.lit(None, pl.Int64))
-    total = len(spec.subjects)
-    combos = students.lazy().select("student", "combination")
-    return frame.join(combos, on="student", how="left", maintain_order="left").with_columns(
-        combination=pl.when(pl.col("subject") == total).then(pl.col("combination")),
-        rank_combination=pl.when(pl.col("subject") == total).then(rank(["subject", "combination"])),
-    )
+                                  rank_combination=pl.lit(None, pl.Int64)).collect()
+    is_total = pl.col("subject") == len(spec.subjects)
+    combos = analysis.students.lazy().select("student", "combination")
+    pool = long.filter(is_total).join(combos, on="student", how="left")
+    frame = frame.join(combos, on="student", how="left", maintain_order="left").with_columns(
+        combination=pl.when(is_total).then(pl.col("combination")))
+    frame = _ranked(frame, pool, ["subject", "combination"], "rank_combination")
+    return frame.with_columns(
+        rank_combination=pl.when(is_total).then(pl.col("rank_combination"))).collect()
 
 
 # ---------------------------------------------------------------------------------------
-# 全科合格率, top-N, bands, 临界生, balance (coefficient of variation)
+# 全科合格率, top-N, score bands, 临界生, balance (coefficient of variation)
 # ---------------------------------------------------------------------------------------
 
 
@@ -405,29 +489,28 @@ def _band_count(width: Fraction) -> int:
     return -((-width.denominator) // width.numerator)  # ceil(1 / width)
 
 
-def score_bands(long: pl.DataFrame, spec: ExamSpec, schools: pl.DataFrame) -> pl.LazyFrame:
+def score_bands(band_counts: pl.LazyFrame, long: pl.DataFrame, spec: ExamSpec,
+                schools: pl.DataFrame) -> pl.LazyFrame:
     """Counts per band of `band_width` × full mark (the last band includes the full mark),
-    for the district (school_id null) and every school."""
-    width, bands = spec.band_width, _band_count(spec.band_width)
-    band = pl.min_horizontal(
-        (pl.col("score") * width.denominator) // (pl.col("full") * width.numerator),
-        pl.lit(bands - 1, pl.Int64),
-    ).cast(pl.Int64)
-    present = long.lazy().filter(pl.col("score").is_not_null()).with_columns(band=band)
-    grid = _grid(spec, pl.DataFrame({"band": range(bands)}, schema={"band": pl.Int64}))
-    district = grid.join(present.group_by("subject", "band").agg(pl.len().alias("count")),
+    for the district (school_id null) and every school, every band listed."""
+    ns, bands = len(spec.names), _band_count(spec.band_width)
+    per_school = band_counts.select(
+        subject=(pl.col("school_key") % ns).cast(pl.UInt8),
+        school_id=(pl.col("school_key") // ns).cast(pl.UInt32), band="band", count="count",
+    )
+    band_grid = pl.LazyFrame({"band": range(bands)}, schema={"band": pl.UInt8})
+    grid = _subjects(spec).join(band_grid, how="cross")
+    district = grid.join(per_school.group_by("subject", "band").agg(pl.col("count").sum()),
                          on=["subject", "band"], how="left").with_columns(
         pl.lit(None, pl.UInt32).alias("school_id"))
-    per_school = grid.join(schools.lazy().select("school_id"), how="cross").join(
-        present.group_by("subject", "school_id", "band").agg(pl.len().alias("count")),
-        on=["subject", "school_id", "band"], how="left")
-    frame = pl.concat([district, per_school.select(district.collect_schema().names())],
-                      how="vertical")
+    schools_grid = grid.join(schools.lazy().select("school_id"), how="cross").join(
+        per_school, on=["subject", "school_id", "band"], how="left")
+    frame = pl.concat([district, schools_grid.select(district.collect_schema().names())])
     n = pl.col("count").sum().over("subject", "school_id")
     return (
-        frame.with_columns(pl.col("count").fill_null(0).cast(pl.Int64))
+        frame.with_columns(pl.col("count").fill_null(0))
         .with_columns(share=pl.when(n > 0).then(pl.col("count") / n))
-        .join(_band_edges(long, width), on=["subject", "band"], how="left")
+        .join(_band_edges(long, spec.band_width), on=["subject", "band"], how="left")
         .sort("subject", "school_id", "band", nulls_last=False)
     )
 
@@ -446,7 +529,7 @@ def _band_edges(long: pl.DataFrame, width: Fraction) -> pl.LazyFrame:
                          *((None, None) if uniform is None else
                            (float(low * uniform / SCALE), float(high * uniform / SCALE)))))
     return pl.LazyFrame(rows, orient="row", schema={
-        "subject": pl.UInt8, "band": pl.Int64, "from_share": pl.Float64,
+        "subject": pl.UInt8, "band": pl.UInt8, "from_share": pl.Float64,
         "to_share": pl.Float64, "from_score": pl.Float64, "to_score": pl.Float64})
 
 
@@ -468,22 +551,33 @@ def balance(schools: pl.LazyFrame) -> pl.LazyFrame:
 
 def borderline_counts(district: pl.LazyFrame, schools: pl.LazyFrame) -> pl.LazyFrame:
     """临界生 counts per subject and line, for the district (school_id null) and each school."""
-    cols = [f"near_{name}" for name in LINE_NAMES]
+    cols = [f"n_near_{name}" for name in LINE_NAMES]
     dist = district.select("subject", pl.lit(None, pl.UInt32).alias("school_id"), *cols)
     frame = pl.concat([dist, schools.select("subject", "school_id", *cols)], how="vertical")
     order = pl.col("line").replace_strict({c: i for i, c in enumerate(cols)}, return_dtype=pl.UInt8)
     return frame.unpivot(index=["subject", "school_id"], on=cols, variable_name="line",
                          value_name="count").sort(
         "subject", "school_id", order, nulls_last=False
-    ).with_columns(pl.col("line").str.strip_prefix("near_"))
+    ).with_columns(pl.col("line").str.strip_prefix("n_near_"))
 
 
 def borderline_students(analysis: Analysis, line: str) -> pl.DataFrame:
-    """The students within `borderline_width` × full mark below `line` (excellent/good/pass)."""
-    score = pl.col("score")
-    return analysis.long.filter(
-        (score >= pl.col(f"b_{line}")) & (score < pl.col(f"t_{line}"))
-    ).select("student", "school_id", "class_id", "subject", "score", gap=pl.col(f"t_{line}") - score)
+    """The students within `borderline_width` × full mark below `line` (excellent/good/pass),
+    with how far below the line they are (in points)."""
+    spec = analysis.spec
+    rows = []
+    for i, s in enumerate(spec.subjects):
+        th = _thresholds(spec.lines_for(s), spec.borderline_width, s.full)
+        rows.append(analysis.long.lazy().filter(pl.col("subject") == i).with_columns(
+            line_h=th[f"t_{line}"]))
+    th = _thresholds(spec.lines, spec.borderline_width, None)
+    rows.append(analysis.long.lazy().filter(pl.col("subject") == len(spec.subjects))
+                .with_columns(line_h=th[f"t_{line}"]))
+    return pl.concat(rows).filter(pl.col(f"near_{line}")).select(
+        "student", "school_id", "class_id", "subject",
+        score=exact_div(pl.col("score"), SCALE),
+        gap=exact_div(pl.col("line_h") - pl.col("score"), SCALE),
+    ).collect()
 
 
 # ---------------------------------------------------------------------------------------
@@ -494,41 +588,24 @@ def borderline_students(analysis: Analysis, line: str) -> pl.DataFrame:
 def analyze(frame: pl.DataFrame, spec: ExamSpec) -> Analysis:
     students, schools, classes = prepare(frame, spec)
     long = long_scores(students, spec)
-    district = unit_stats(long, spec, "district", None)
-    school_rows = unit_stats(long, spec, "school", schools.select("school_id"))
-    class_rows = unit_stats(long, spec, "class", classes.select("school_id", "class_id"))
+    district, school_rows, class_rows, band_counts = (  # the one pass over the scores
+        frame.lazy() for frame in pl.collect_all(unit_stats(long, spec, classes)))
     school_rows, class_rows = compare_units(district, school_rows, class_rows)
+    district_all_pass = all_pass_rates(students, [], None).select(
+        pl.lit(None, pl.UInt32).alias("school_id"), pl.all())
     plans = {
         "district": district, "schools": school_rows, "classes": class_rows,
         "all_pass": pl.concat([
             all_pass_rates(students, ["school_id"], schools.select("school_id")),
-            all_pass_rates(students, [], None).select(pl.lit(None, pl.UInt32).alias("school_id"),
-                                                      pl.all()),
+            district_all_pass,
         ], how="vertical"),
         "all_pass_classes": all_pass_rates(students, ["school_id", "class_id"],
                                            classes.select("school_id", "class_id")),
         "top_n": top_n(students, spec, schools.select("school_id")),
-        "bands": score_bands(long, spec, schools),
+        "bands": score_bands(band_counts, long, spec, schools),
         "borderline": borderline_counts(district, school_rows),
         "balance": balance(school_rows),
-        "students": student_ranks(long, students, spec),
     }
     results = dict(zip(plans, pl.collect_all(list(plans.values())), strict=True))
-    return Analysis(spec=spec, schools_index=schools, classes_index=classes, long=long, **results)
-
-
-def combine_teachers(long: pl.DataFrame, analysis: Analysis, assignments: pl.DataFrame):
-    """Results per teacher and subject through a class–subject–teacher table with the columns
-    学校, 班级, 科目, 教师: the teacher's students pooled over their classes."""
-    names = pl.DataFrame({"科目": analysis.spec.names, "subject": range(len(analysis.spec.names))},
-                         schema={"科目": pl.String, "subject": pl.UInt8})
-    links = (
-        assignments.lazy()
-        .join(analysis.classes_index.lazy(), on=["学校", "班级"], how="inner")
-        .join(names.lazy(), on="科目", how="inner")
-        .select("教师", "subject", "class_id")
-        .unique()
-    )
-    rows = long.lazy().join(links, on=["subject", "class_id"], how="inner")
-    agg = rows.group_by("教师", "subject").agg(_aggregations())
-    return _finish(agg, len(analysis.spec.subjects)).sort("教师", "subject").collect()
+    return Analysis(spec=spec, schools_index=schools, classes_index=classes, long=long,
+                    students=students, **results)

@@ -32,8 +32,6 @@ ROW = "_row"
 
 # Cell problems, in the order they are reported.
 UNKNOWN, NEGATIVE, ABOVE_FULL, DECIMALS = 1, 2, 3, 4
-NUMBER = r"^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$"
-NEGATIVE_NUMBER = r"^-(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$"
 
 
 class QualityError(Exception):
@@ -160,29 +158,31 @@ def _check_keys(frame: pl.DataFrame, keys: tuple[str, ...], header: list[str], s
                          f"{unique_key}「{value}」与第 {first} 行重复")
 
 
-def _score_columns(name: str, full: int | None, elective: bool) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """(score in hundredths, status, problem code) for one subject column."""
+def _first_pass(name: str, elective: bool) -> list[pl.Expr]:
+    """The cell's status and, where it is not a status word, its value as a number."""
     text = pl.col(name)
-    blank = text.is_null()
-    status = pl.when(blank).then(NOT_TAKEN if elective else ABSENT)
+    status = pl.when(text.is_null()).then(NOT_TAKEN if elective else ABSENT)
     for word, code in STATUS_WORDS.items():
         status = status.when(text == word).then(code)
-    status = status.otherwise(PRESENT).cast(pl.UInt8)
-    number = text.str.contains(NUMBER)
-    value = pl.when(number).then(text.cast(pl.Float64, strict=False)) * SCALE
+    hundredths = text.cast(pl.Float64, strict=False) * SCALE
+    return [status.otherwise(PRESENT).cast(pl.UInt8).alias(status_column(name)),
+            hundredths.alias(f"{name}::value")]
+
+
+def _second_pass(name: str, full: int | None) -> list[pl.Expr]:
+    """(score in hundredths, problem code): unknown text, negative, decimals, above full."""
+    status, value = pl.col(status_column(name)), pl.col(f"{name}::value")
     scaled = value.round(0).cast(pl.Int64, strict=False)
     problem = (
         pl.when(status != PRESENT).then(0)
-        .when(~number & text.str.contains(NEGATIVE_NUMBER)
-              & (text.cast(pl.Float64, strict=False) != 0)).then(NEGATIVE)
-        .when(~number | scaled.is_null()).then(UNKNOWN)
+        .when(value.is_null() | ~value.is_finite() | scaled.is_null()).then(UNKNOWN)
+        .when(value < 0).then(NEGATIVE)
         .when((value - scaled).abs() > 1e-6).then(DECIMALS)
     )
     if full is not None:
         problem = problem.when(scaled > full).then(ABOVE_FULL)
-    problem = problem.otherwise(0).cast(pl.UInt8)
-    score = pl.when(status == PRESENT).then(scaled)
-    return score.alias(name), status.alias(status_column(name)), problem.alias(f"{name}::problem")
+    return [pl.when(status == PRESENT).then(scaled).alias(name),
+            problem.otherwise(0).cast(pl.UInt8).alias(f"{name}::problem")]
 
 
 def _problem_text(code: int, text: str, full: int | None) -> str:
@@ -227,8 +227,13 @@ def parse_scores(
     frame = _drop_blank_rows(frame.select([*key_columns, *subjects]).with_columns(
         _blank_to_null(pl.all().str.strip_chars())))
     _check_keys(frame, keys, header, source)
-    exprs = [_score_columns(s, fulls[s], s in electives) for s in subjects]
-    parsed = frame.select(ROW, *key_columns, *[e for triple in exprs for e in triple])
+    parsed = (
+        frame.lazy()
+        .with_columns([e for s in subjects for e in _first_pass(s, s in electives)])
+        .select(ROW, *key_columns, *[pl.col(status_column(s)) for s in subjects],
+                *[e for s in subjects for e in _second_pass(s, fulls[s])])
+        .collect()
+    )
     _raise_first_problem(frame, parsed, subjects, fulls, header, source)
     parsed = parsed.drop([f"{s}::problem" for s in subjects])
     return ScoreTable(parsed, subjects, source, has_student_id, warnings)
