@@ -164,10 +164,28 @@ def prepare_demo(inst: Instance, *, teachers: int, schools: int, seed: int = 202
 
 # --- a served instance -------------------------------------------------------------------
 
+@dataclass
+class Server:
+    base: str
+    pgid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server's processes (granian and its workers; with
+        SQLite that includes the database work, PostgreSQL's own processes are not counted)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[2]) == self.pgid:  # pgrp
+                    total += int(fields[11]) + int(fields[12])  # utime + stime
+        return total / tick
+
+
 @contextlib.contextmanager
-def served(inst: Instance, *, workers: int = 2) -> Iterator[str]:
-    """`yanxun serve` (granian) on a free loopback port; yields the base URL. The server runs
-    in its own process group, which is stopped (and only it) on exit."""
+def served(inst: Instance, *, workers: int = 2) -> Iterator[Server]:
+    """`yanxun serve` (granian) on a free loopback port. The server runs in its own process
+    group, which is stopped (and only it) on exit."""
     port = free_port()
     log = open(inst.data_dir / "serve.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
@@ -177,7 +195,7 @@ def served(inst: Instance, *, workers: int = 2) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, process, inst.data_dir / "serve.log")
-        yield base
+        yield Server(base, process.pid)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)

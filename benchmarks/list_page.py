@@ -76,26 +76,38 @@ def benchmark(label: str, args: argparse.Namespace, **where) -> dict:
             f"{args.schools} schools)")
         seconds = prepare_demo(inst, teachers=args.teachers, schools=args.schools)
         say(f"demo built in {seconds:.1f} s (including process start)")
-        with served(inst, workers=args.workers) as base:
+        with served(inst, workers=args.workers) as server:
+            base = server.base
             say(f"serving {base} with {args.workers} granian workers; "
                 f"{args.concurrency} users log in")
             users = virtual_users(base, args)
             asyncio.run(run_load(base, users, requests=WARM_UP_REQUESTS, duration=30))
+            single = asyncio.run(run_load(base, users[:1], requests=100, duration=30))
+            say(f"one user alone: {format_figures(single.figures())}")
             runs = []
             for n in range(1, args.runs + 1):
-                result = asyncio.run(run_load(base, users, requests=args.requests,
-                                              duration=args.duration))
-                figures = result.figures()
+                figures = measured_run(server, users, args)
                 runs.append(figures)
-                say(f"run {n}: {format_figures(figures)}")
-                for sample in result.error_samples:
-                    say(f"  error: {sample}")
-    return summarise(label, runs, seconds)
+                say(f"run {n}: {format_figures(figures)}  server CPU "
+                    f"{figures['server_cpu_ms_per_request']:.1f} ms/req")
+    return summarise(label, runs, seconds, single.figures())
 
 
-def summarise(label: str, runs: list[dict], demo_seconds: float) -> dict:
+def measured_run(server, users: list[VirtualUser], args: argparse.Namespace) -> dict:
+    cpu_before = server.cpu_seconds()
+    result = asyncio.run(run_load(server.base, users, requests=args.requests,
+                                  duration=args.duration))
+    figures = result.figures()
+    done = figures["requests"] or 1
+    figures["server_cpu_ms_per_request"] = (server.cpu_seconds() - cpu_before) * 1000 / done
+    for sample in result.error_samples:
+        say(f"  error: {sample}")
+    return figures
+
+
+def summarise(label: str, runs: list[dict], demo_seconds: float, single: dict) -> dict:
     keys = ["p50_ms", "p95_ms", "p99_ms", "throughput_rps", "loadgen_cpu_s",
-            "loadgen_cpu_share", "load_average"]
+            "loadgen_cpu_share", "load_average", "server_cpu_ms_per_request"]
     median = {k: median_of(runs, k) for k in keys}
     median["requests"] = int(statistics.median(r["requests"] for r in runs))
     median["errors"] = sum(r["errors"] for r in runs)
@@ -103,8 +115,10 @@ def summarise(label: str, runs: list[dict], demo_seconds: float) -> dict:
     say(f"{label} median of {len(runs)} runs: {format_figures(median)}  "
         f"(errors summed over runs)")
     verdict = "meets" if median["p95_ms"] < 150 and not median["errors"] else "MISSES"
-    say(f"{label}: p95 {median['p95_ms']:.1f} ms {verdict} the target of < 150 ms")
-    return {"database": label, "median": median, "runs": runs, "demo_seconds": demo_seconds}
+    say(f"{label}: p95 {median['p95_ms']:.1f} ms {verdict} the target of < 150 ms; server CPU "
+        f"{median['server_cpu_ms_per_request']:.1f} ms per request")
+    return {"database": label, "median": median, "runs": runs, "demo_seconds": demo_seconds,
+            "single_user": single}
 
 
 def main() -> None:
@@ -122,7 +136,10 @@ def main() -> None:
     for r in results:
         m = r["median"]
         say(f"{r['database']:<10} p50 {m['p50_ms']:.1f} ms  p95 {m['p95_ms']:.1f} ms  "
-            f"p99 {m['p99_ms']:.1f} ms  {m['throughput_rps']:.0f} req/s  errors {m['errors']}")
+            f"p99 {m['p99_ms']:.1f} ms  {m['throughput_rps']:.0f} req/s  errors {m['errors']}  "
+            f"server CPU {m['server_cpu_ms_per_request']:.1f} ms/req  "
+            f"one user alone p50 {r['single_user']['p50_ms']:.1f} ms  "
+            f"load {m['load_average']:.1f}")
     say(f"total {time.perf_counter() - started:.0f} s")
     if args.json:
         args.json.write_text(json.dumps({"machine": machine(), "args": vars(args) | {
