@@ -215,7 +215,8 @@ def _thresholds(lines: Lines, width: Fraction, full: int | None) -> dict[str, pl
 def _flags(th: dict[str, pl.Expr], width: Fraction, full: pl.Expr) -> list[pl.Expr]:
     score = pl.col("score")
     bands = _band_count(width)
-    band = pl.min_horizontal((score * width.denominator) // (full * width.numerator), bands - 1)
+    band = pl.when(score.is_not_null()).then(  # min_horizontal would turn null into bands - 1
+        pl.min_horizontal((score * width.denominator) // (full * width.numerator), bands - 1))
     return [
         *[(score >= th[f"t_{name}"]).alias(name) for name in LINE_NAMES],
         (score < th["t_low"]).alias("low"),
@@ -609,3 +610,69 @@ def analyze(frame: pl.DataFrame, spec: ExamSpec) -> Analysis:
     results = dict(zip(plans, pl.collect_all(list(plans.values())), strict=True))
     return Analysis(spec=spec, schools_index=schools, classes_index=classes, long=long,
                     students=students, **results)
+
+
+# ---------------------------------------------------------------------------------------
+# Per teacher (through the class–subject–teacher table) and the bottom 20 % followed into a
+# later exam of the same cohort
+# ---------------------------------------------------------------------------------------
+
+
+def teacher_stats(analysis: Analysis, assignments: pl.DataFrame) -> pl.DataFrame:
+    """Per teacher and subject, over the students of all the classes they taught it: the same
+    figures as a unit row. `assignments`: 学校, 班级, 科目, 教师 (科目 may be 总分)."""
+    spec = analysis.spec
+    names = pl.LazyFrame({"科目": spec.names, "subject": range(len(spec.names))},
+                         schema={"科目": pl.String, "subject": pl.UInt8})
+    links = (
+        assignments.lazy().join(analysis.classes_index.lazy(), on=["学校", "班级"])
+        .join(names, on="科目").select("教师", "subject", "class_id").unique()
+    )
+    rows = analysis.long.lazy().join(links, on=["subject", "class_id"])
+    keys = ["教师", "subject"]
+    sums = _sums(rows, keys).join(_status_counts_by(rows, keys), on=keys, how="left")
+    classes = links.group_by(keys).agg(pl.len().cast(pl.Int64).alias("classes"))
+    frame = sums.join(_medians(rows, keys), on=keys).join(classes, on=keys)
+    return _finish(frame, len(spec.subjects)).sort(keys).collect()
+
+
+def _status_counts_by(rows: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+    return rows.group_by(keys).agg(
+        *[(pl.col("status") == code).sum().cast(pl.Int64).alias(f"n_{name}")
+          for code, name in STATUS_NAMES.items()])
+
+
+def bottom_followup(earlier: Analysis, later: Analysis, *, key: str = "考号",
+                    share: Fraction = Fraction(1, 5), subject: str = TOTAL) -> pl.DataFrame:
+    """The bottom `share` of each school in the earlier exam (students whose score is ≤ the
+    score at position ceil(share × n) from the bottom: ties join the group), followed into
+    the later exam by `key`: per earlier school, how many were found, how many are still in
+    the bottom `share` of their (later) school, and their mean district percentile before
+    and after (percentile = share of the district's students with a lower score)."""
+    before = _percentiles(earlier, subject, key, share)
+    after = _percentiles(later, subject, key, share)
+    group = before.filter(pl.col("bottom"))
+    joined = group.join(after.select(key, after_pct="pct", still="bottom"), on=key, how="left")
+    names = earlier.schools_index.rename({"学校": "school"})
+    per_school = joined.group_by("school_id").agg(
+        pl.len().cast(pl.Int64).alias("n_bottom"),
+        pl.col("after_pct").count().cast(pl.Int64).alias("matched"),
+        pl.col("still").sum().cast(pl.Int64).alias("still_bottom"),
+        pl.col("pct").mean().alias("percentile_before"),
+        pl.col("after_pct").mean().alias("percentile_after"),
+    )
+    return names.join(per_school, on="school_id", how="left", maintain_order="left").with_columns(
+        pl.col("n_bottom", "matched", "still_bottom").fill_null(0)).drop("school_id")
+
+
+def _percentiles(analysis: Analysis, subject: str, key: str, share: Fraction) -> pl.DataFrame:
+    index = analysis.spec.names.index(subject)
+    score = pl.col("score")
+    rows = analysis.long.lazy().filter((pl.col("subject") == index) & score.is_not_null())
+    keys = analysis.students.lazy().select("student", key)
+    cut_rank = (pl.len() * share.numerator + share.denominator - 1) // share.denominator
+    cut = score.sort().gather(cut_rank - 1).over("school_id")  # the ceil(share·n)-th lowest
+    return rows.join(keys, on="student").with_columns(
+        pct=exact_div(score.rank("min") - 1, pl.len()),
+        bottom=score <= cut,
+    ).select(key, "school_id", "pct", "bottom").collect()

@@ -250,3 +250,18 @@ def read_scores(
     source = source or path.name
     raw = read_raw(path, source=source)
     return parse_scores(raw, fulls=fulls, electives=electives, keys=keys, source=source)
+
+
+ASSIGNMENT_COLUMNS = ("学校", "班级", "科目", "教师")
+
+
+def read_assignments(path: Path) -> pl.DataFrame:
+    """The class–subject–teacher table: 学校, 班级, 科目, 教师, one row per class and subject
+    (a class may share a subject between teachers: one row each)."""
+    raw = read_raw(path)
+    header = list(raw.columns)
+    _check_header(header, [], ASSIGNMENT_COLUMNS, path.name)
+    frame = _drop_blank_rows(raw.select(ASSIGNMENT_COLUMNS).with_columns(
+        _blank_to_null(pl.all().str.strip_chars())))
+    _check_keys(frame, ASSIGNMENT_COLUMNS, header, path.name)
+    return frame.drop(ROW)
