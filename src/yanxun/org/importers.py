@@ -242,9 +242,13 @@ class TeacherImporter(Importer):
             return [self.error(row, column, f"作为登录名与第 {earlier} 行重复")]
         if login in self.users_by_login:
             return [self.error(row, column, f"作为登录名「{login}」已被其他账号使用")]
-        row["login"] = login
-        # Hashed here, during validation, so that the write transaction stays short.
-        row["password_hash"] = initial_password_hash(initial_password(row["id_number"]))
+        # The account and the record are built (and the password hashed) here, during
+        # validation, so that the write transaction only inserts and stays short.
+        row["user"] = User(username=login, name=row["name"], phone=row["phone"] or None,
+                           must_change_password=True,
+                           password=initial_password_hash(initial_password(row["id_number"])))
+        row["teacher"] = Teacher(user=row["user"], school=row["school"],
+                                 id_number=row["id_number"], **_pick(row, TEACHER_FIELDS))
         return []
 
     def _transfer_date(self, row: Row, current: Teacher) -> list[RowError]:
@@ -269,12 +273,10 @@ class TeacherImporter(Importer):
         return WriteCounts(created=len(new), updated=updated, unchanged=len(known) - updated)
 
     def _create(self, rows: list[Row]) -> None:
-        users = [User(username=r["login"], name=r["name"], phone=r["phone"] or None,
-                      must_change_password=True, password=r["password_hash"]) for r in rows]
+        users = [r["user"] for r in rows]
         for batch in self.batches(users, report=False):
             User.objects.bulk_create(batch)
-        teachers = [Teacher(user=user, school=r["school"], id_number=r["id_number"],
-                            **_pick(r, TEACHER_FIELDS)) for r, user in zip(rows, users, strict=True)]
+        teachers = [r["teacher"] for r in rows]
         for batch in self.batches(teachers):
             Teacher.objects.bulk_create(batch)
         self._bulk(Teacher.subjects.through, [
