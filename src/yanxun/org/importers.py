@@ -8,6 +8,7 @@ transfer that keeps the posting history. Everything is bulk: no query per row.
 
 import re
 from datetime import date
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -354,7 +355,8 @@ class TeacherImporter(Importer):
             TeacherPosting.objects.bulk_update(batch, ["end_date"])
         self._bulk(TeacherPosting, [
             TeacherPosting(teacher=c.teacher, school=c.teacher.school,
-                           start_date=c.transfer_on, note="批量导入调动") for c in changes])
+                           start_date=cast(date, c.transfer_on), note="批量导入调动")
+            for c in changes])
 
 
 class TeacherChange:

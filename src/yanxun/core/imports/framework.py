@@ -72,7 +72,7 @@ class Importer:
         self.actor = actor
         self.update_existing = update_existing
         self.progress = progress or Progress(None)
-        self.existing: dict[Any, models.Model] = {}
+        self.existing: dict[Any, Any] = {}  # natural key -> model instance
         self._allowed_schools: set[int] | None = None
 
     # --- hooks ---------------------------------------------------------------------------
@@ -96,7 +96,7 @@ class Importer:
         return []
 
     def load_context(self, rows: list[Row]) -> None:
-        self.existing = self.fetch_in(self.model.objects.all(), self.natural_key,
+        self.existing = self.fetch_in(self.model._default_manager.all(), self.natural_key,
                                       {r[self.natural_key] for r in rows})
 
     def prepare_row(self, row: Row) -> list[RowError]:
@@ -212,7 +212,8 @@ def check_headers(columns: list[Column], table: Table) -> list[RowError]:
     """Every column of the template once, nothing else; name what is missing or unknown."""
     expected = [c.header for c in columns]
     counts = Counter(table.headers)
-    header_row = int(table.frame.get_column(ROW).min() or 2) - 1
+    first_data_row = table.frame.get_column(ROW).min()
+    header_row = first_data_row - 1 if isinstance(first_data_row, int) else 1
     errors = [RowError(header_row, "", f"{table.letter(i)} 列有数据但没有列名")
               for i, h in enumerate(table.headers) if not h]
     errors += [RowError(header_row, "", f"表头中「{h}」出现了 {n} 次，每列只能有一次")
