@@ -194,3 +194,16 @@ def test_large_upload_runs_in_a_background_thread(world, subjects, settings):
     assert response["Location"] == f"/imports/job/{job.pk}/"
     assert (job.status, job.created_count) == (ImportStatus.DONE, 3)
     assert "导入完成：共 3 行，新增 3 条" in client.get(response["Location"]).content.decode()
+
+
+def test_template_with_its_example_row_and_one_filled_row_imports(world, subjects):
+    """The template's example row as Excel hands it back (cell types included), left in
+    place above a real row, is skipped."""
+    from yanxun.core.imports.templates import template_xlsx
+
+    template = template_xlsx(TeacherImporter)
+    rows = fastexcel.read_excel(template).load_sheet(0, header_row=None,
+                                                     dtypes="string").to_polars().rows()
+    data = teachers_xlsx(list(rows[1]), teacher_row(1))
+    job = run_import("teachers", data, actor=world.users[Role.ADMIN])
+    assert (job.status, job.total_rows, job.created_count) == (ImportStatus.DONE, 1, 1)

@@ -57,7 +57,10 @@ def _write_column(sheet, formats: dict, index: int, column: Column) -> None:
     note = ("必填。" if column.required else "选填。") + (column.help or "")
     sheet.write_comment(0, index, note, {"x_scale": 1.6})
     example_format = formats["example_text" if column.as_text else "example"]
-    sheet.write_string(1, index, column.example, example_format)
+    if column.kind == "int" and column.example.isdigit():
+        sheet.write_number(1, index, int(column.example), example_format)  # no "text" warning
+    else:
+        sheet.write_string(1, index, column.example, example_format)
     if column.choices:
         sheet.data_validation(1, index, TEMPLATE_ROWS, index, {
             "validate": "list", "source": list(column.choices),
