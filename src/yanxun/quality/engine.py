@@ -671,7 +671,7 @@ def _percentiles(analysis: Analysis, subject: str, key: str, share: Fraction) ->
     rows = analysis.long.lazy().filter((pl.col("subject") == index) & score.is_not_null())
     keys = analysis.students.lazy().select("student", key)
     cut_rank = (pl.len() * share.numerator + share.denominator - 1) // share.denominator
-    cut = score.sort().gather(cut_rank - 1).over("school_id")  # the ceil(share·n)-th lowest
+    cut = score.sort().gather(cut_rank - 1).first().over("school_id")  # ceil(share·n)-th lowest
     return rows.join(keys, on="student").with_columns(
         pct=exact_div(score.rank("min") - 1, pl.len()),
         bottom=score <= cut,
