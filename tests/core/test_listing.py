@@ -198,3 +198,12 @@ def test_school_list_counts_active_teachers_and_filters_weak(roster):
     assert [(s.name, s.teacher_count) for s in rows] == [("城东实验学校", 2), ("城西中学", 1)]
     weak = filtered_queryset(SCHOOLS, admin, parse_query(SCHOOLS, {"weak": "1"}))
     assert [s.name for s in weak] == ["城西中学"]
+
+
+def test_out_of_range_ids_in_filters_are_dropped(roster):
+    huge = "3541929173294335515706058212192026624"
+    query = parse_query(TEACHERS, {"school": huge, "subject": "9223372036854775808"})
+    assert query.errors == ["「学校」取值无效：354192917329433551570605821219",
+                            "「学科」取值无效：9223372036854775808"]
+    response = roster.client_for(Role.ADMIN).get(reverse("org:teacher_list"), {"school": huge})
+    assert response.context["table"]["pagination"]["total"] == 4

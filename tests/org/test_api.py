@@ -170,3 +170,14 @@ def test_every_operation_is_documented_in_chinese():
         for method, operation in operations.items():
             text = operation.get("summary", "") + operation.get("description", "")
             assert any("\u4e00" <= ch <= "\u9fff" for ch in text), (method, path)
+
+
+def test_out_of_range_ids_and_nul_characters_are_refused_not_crashes(world):
+    client = world.client_for(Role.ADMIN)
+    huge = "3541929173294335515706058212192026624"
+    assert client.get(f"/api/org/teachers?subject={huge}").status_code == 422
+    assert client.get(f"/api/org/teachers/{huge}").status_code == 404
+    assert client.get("/api/org/teachers?q=%00%E5%BC%A0").json()["count"] == 1
+    response = _patch(client, world.teacher_a.pk, {"name": "张\x00"})
+    assert (response.status_code, response.json()) == (
+        400, {"detail": "文本中不能包含空字符（\\0）。"})

@@ -27,6 +27,7 @@ from yanxun.core.permissions import Permission, best_scope, has_perm, scope_filt
 
 FULL_FLAG = "yx_personal_full"
 SEARCH_MAX = 100
+MAX_ID = 2**63 - 1  # the largest primary key a database integer column holds
 SPECS: dict[str, ListSpec] = {}
 
 
@@ -68,8 +69,9 @@ class Filter:
                 date.fromisoformat(value)
             except ValueError:
                 return f"「{self.label}」应为日期，格式如 2026-03-01"
-        elif self.kind == "choice" and self.integer and not value.isdigit():
-            return f"「{self.label}」取值无效：{value}"
+        elif self.kind == "choice" and self.integer and not (
+                value.isdigit() and len(value) < 20 and int(value) <= MAX_ID):
+            return f"「{self.label}」取值无效：{value[:30]}"
         elif self.kind == "choice" and not callable(self.choices) and not self.integer:
             if value not in {str(v) for v, _ in self.choices}:
                 return f"「{self.label}」取值无效：{value}"
@@ -157,6 +159,11 @@ class ListQuery:
         return {**out, **self.filters, "sort": self.sort}
 
 
+def _clean_text(raw: Any) -> str:
+    """A parameter as text, without NUL characters (PostgreSQL refuses them)."""
+    return str(raw or "").replace("\x00", "").strip()
+
+
 def _positive_int(raw: Any, default: int) -> int:
     try:
         value = int(str(raw))
@@ -167,10 +174,10 @@ def _positive_int(raw: Any, default: int) -> int:
 
 def parse_query(spec: ListSpec, params: Mapping[str, Any]) -> ListQuery:
     """Read and check the list parameters; bad values are dropped and described in errors."""
-    query = ListQuery(search=str(params.get("q") or "").strip()[:SEARCH_MAX],
+    query = ListQuery(search=_clean_text(params.get("q"))[:SEARCH_MAX],
                       default_sort=spec.default_sort, default_per_page=spec.page_sizes[0])
     for flt in spec.filters:
-        value = str(params.get(flt.key) or "").strip()
+        value = _clean_text(params.get(flt.key))
         if not value:
             continue
         problem = flt.problem(value)
@@ -178,7 +185,7 @@ def parse_query(spec: ListSpec, params: Mapping[str, Any]) -> ListQuery:
             query.errors.append(problem)
         else:
             query.filters[flt.key] = value
-    sort = str(params.get("sort") or "")
+    sort = _clean_text(params.get("sort"))
     if sort and sort.lstrip("-") not in spec.sort_keys():
         query.errors.append(f"不能按「{sort}」排序")
         sort = ""

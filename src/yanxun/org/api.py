@@ -98,6 +98,8 @@ def teacher_update(request, teacher_id: int, payload: TeacherPatch):
 def _checked_fields(data: dict) -> dict:
     """Null means "not sent"; phone and 身份证号 are checked like the page form does."""
     data = {k: v for k, v in data.items() if v is not None}
+    if any(isinstance(v, str) and "\x00" in v for v in data.values()):
+        raise ValidationError("文本中不能包含空字符（\\0）。")
     if data.get("phone"):
         validate_phone(data["phone"])
     if "id_number" in data:

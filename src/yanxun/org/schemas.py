@@ -5,11 +5,12 @@ shows them in full only to a user whose role may see that teacher's personal dat
 (org.VIEW_PERSONAL_DATA within its data scope)."""
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
 from yanxun.core.masking import mask_id_number, mask_phone
+from yanxun.core.listing import MAX_ID
 from yanxun.org.enums import (
     HonourTier,
     ProfessionalTitle,
@@ -51,7 +52,7 @@ class SchoolFilters(ListParams):
     location: Literal["city", "town", "rural"] | None = Field(
         None, description="城乡：city=城区；town=镇区；rural=乡村")
     weak: Literal["1", "0"] | None = Field(None, description="薄弱学校：1=是；0=否")
-    group: int | None = Field(None, ge=1, description="教育集团编号")
+    group: int | None = Field(None, ge=1, le=MAX_ID, description="教育集团编号")
     active: Literal["1", "0"] | None = Field(None, description="在用：1=是；0=否")
 
 
@@ -99,9 +100,9 @@ def school_detail_out(school: School, active_teachers: int) -> dict:
 
 
 class TeacherFilters(ListParams):
-    school: int | None = Field(None, ge=1, description="学校编号")
+    school: int | None = Field(None, ge=1, le=MAX_ID, description="学校编号")
     stage: StageValue | None = Field(None, description="学段：" + _choices_text(Stage.choices))
-    subject: int | None = Field(None, ge=1, description="学科编号")
+    subject: int | None = Field(None, ge=1, le=MAX_ID, description="学科编号")
     title: TitleValue | None = Field(None, description="职称："
                                      + _choices_text(ProfessionalTitle.choices))
     status: StatusValue | None = Field(None, description="状态："
@@ -167,7 +168,8 @@ class TeacherPatch(Schema):
     id_number: str | None = Field(None, min_length=18, max_length=18, description="身份证号")
     phone: str | None = Field(None, max_length=11, description="手机号；空字符串表示清除")
     stage: StageValue | None = Field(None, description="学段")
-    subject_ids: list[int] | None = Field(None, max_length=30, description="任教学科编号")
+    subject_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+        None, max_length=30, description="任教学科编号")
     professional_title: TitleValue | None = Field(None, description="职称")
     entry_year: int | None = Field(None, ge=1950, le=2100, description="入职年份")
     status: StatusValue | None = Field(None, description="状态")
@@ -206,7 +208,7 @@ def teacher_detail_out(teacher: Teacher, *, full: bool) -> dict:
 
 class StaffFilters(ListParams):
     kind: KindValue | None = Field(None, description="类别：" + _choices_text(StaffKind.choices))
-    subject: int | None = Field(None, ge=1, description="学科编号")
+    subject: int | None = Field(None, ge=1, le=MAX_ID, description="学科编号")
 
 
 class StaffOut(Schema):
