@@ -150,7 +150,7 @@ def analyze_workbook(path: Path) -> dict[str, pl.DataFrame]:
     try:
         sheets = fastexcel.read_excel(str(path)).sheet_names
     except Exception as exc:
-        raise InputError(f"{path.name}：无法读取文件（{exc}）") from exc
+        raise InputError(f"{path.name}：无法读取文件（{str(exc).splitlines()[0]}）") from exc
     item_rows, papers = [], []
     for sheet in sheets:
         source = f"{path.name}「{sheet}」工作表"

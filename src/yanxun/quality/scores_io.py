@@ -104,7 +104,8 @@ def read_raw(path: Path, *, sheet: int | str = 0, source: str | None = None) -> 
     except InputError:
         raise
     except Exception as exc:  # a damaged file: the reader's own words after ours
-        raise InputError(f"{source}：无法读取文件（{exc}）") from exc
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{source}：无法读取文件（{first_line}）") from exc
     return _clean_header(frame, source)
 
 
