@@ -86,7 +86,7 @@ def school_for_edit(user, pk) -> School:
     return school
 
 
-def school_teacher_summary(school: School) -> dict[str, list[dict]]:
+def school_teacher_summary(school: School) -> dict:
     """Active teachers of a school by 学段 and by 职称, for the school page."""
     from yanxun.org.enums import ProfessionalTitle, Stage, TeacherStatus
 

@@ -30,8 +30,10 @@ def _check_teacher(teacher: Teacher) -> None:
     problem = id_number_problem(teacher.id_number)
     if problem:
         raise ValidationError(f"身份证号{problem}")
-    if teacher.phone and (User.objects.filter(phone=teacher.phone)
-                          .exclude(pk=teacher.user_id).exists()):
+    others = User.objects.filter(phone=teacher.phone)
+    if teacher.user_id is not None:
+        others = others.exclude(pk=teacher.user_id)
+    if teacher.phone and others.exists():
         raise ValidationError(f"手机号「{teacher.phone}」已被其他账号使用。")
 
 
