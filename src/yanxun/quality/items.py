@@ -53,7 +53,7 @@ def _parse_items(rows: pl.DataFrame, items: list[str], fulls: list[int], header,
     """Scores in hundredths; students absent or excluded left out."""
     words = list(STATUS_WORDS)
     blank = [pl.col(i).is_null() for i in items]
-    excluded = pl.any_horizontal([pl.col(i).is_in(words[1:]) for i in items])
+    excluded = pl.any_horizontal([pl.col(i).is_in(words[1:]).fill_null(False) for i in items])
     present = rows.filter(~pl.all_horizontal(blank) & ~excluded)
     values = present.select(ROW, *[
         (pl.col(i).cast(pl.Float64, strict=False) * SCALE).alias(i) for i in items])
