@@ -189,3 +189,17 @@ def test_employee_number_repeated_in_one_school_is_refused(world):
     response = world.client_for(Role.ADMIN).post(
         reverse("org:teacher_edit", args=[other.pk]), _teacher_form(other, employee_no="A0001"))
     assert response.context["form"].non_field_errors() == ["学校 和 工号的组合已存在，不能重复。"]
+
+
+def test_dashboard_figures_per_role(world):
+    def cards(role):
+        response = world.client_for(role).get(reverse("core:dashboard"))
+        return [(c["label"], c["value"]) for c in response.context["cards"]], \
+            response.context["overview"]
+
+    admin_cards, overview = cards(Role.ADMIN)
+    assert admin_cards == [("学校", 2), ("在职教师", 2), ("薄弱学校", 0)]
+    assert overview["stages"][2] == {"name": "初中", "value": 2}
+    assert overview["titles"] == [{"name": "未定级", "value": 2}]
+    assert cards(Role.SCHOOL_ADMIN)[0] == [("学校", 1), ("在职教师", 1), ("薄弱学校", 0)]
+    assert cards(Role.TEACHER) == ([], None)
