@@ -170,8 +170,9 @@ REGISTRY: dict[str, type[Importer]] = {}
 
 def register(importer: type[Importer]) -> type[Importer]:
     """Class decorator: make an importer available to the pages, the CLI and the sidebar."""
+    first_time = importer.kind not in REGISTRY
     REGISTRY[importer.kind] = importer
-    if importer.nav_label:
+    if importer.nav_label and first_time:
         from yanxun.core.navigation import NavItem
         from yanxun.core.navigation import register as nav_register
 
