@@ -185,7 +185,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+# After collectstatic (which `yanxun serve` runs) WhiteNoise serves STATIC_ROOT; scanning the
+# npm folders on every process start costs ~0.5 s, so finders are for development only.
+WHITENOISE_USE_FINDERS = env_bool("YANXUN_STATIC_FINDERS", DEBUG)
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 

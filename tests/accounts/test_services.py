@@ -95,3 +95,22 @@ def test_role_changes_are_audited(world):
 def test_school_admin_role_needs_a_unit(world):
     with pytest.raises(ValidationError, match="学校管理员须指定所属学校或教育集团。"):
         services.role_assign(actor=None, user=UserFactory(username="x"), role=Role.SCHOOL_ADMIN)
+
+
+def test_an_admin_cannot_revoke_their_own_admin_role(world):
+    admin = world.users[Role.ADMIN]
+    own = RoleAssignment.objects.get(user=admin, role=Role.ADMIN)
+    with pytest.raises(ValidationError, match="不能撤销自己的系统管理员角色"):
+        services.role_revoke(actor=admin, assignment=own)
+    assert RoleAssignment.objects.filter(user=admin, role=Role.ADMIN).count() == 1
+
+
+def test_the_last_admin_cannot_be_revoked(world):
+    other = UserFactory(username="admin2")
+    services.role_assign(actor=world.users[Role.ADMIN], user=other, role=Role.ADMIN)
+    first = RoleAssignment.objects.get(user=world.users[Role.ADMIN], role=Role.ADMIN)
+    services.role_revoke(actor=other, assignment=first)
+    second = RoleAssignment.objects.get(user=other, role=Role.ADMIN)
+    with pytest.raises(ValidationError, match="不能撤销自己的系统管理员角色"):
+        services.role_revoke(actor=other, assignment=second)
+    assert RoleAssignment.objects.filter(role=Role.ADMIN).count() == 1

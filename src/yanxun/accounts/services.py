@@ -114,6 +114,11 @@ def role_assign(*, actor: User | None, user: User, role: Role | str, school=None
 
 @transaction.atomic
 def role_revoke(*, actor: User, assignment: RoleAssignment) -> None:
+    if assignment.role == Role.ADMIN:
+        if assignment.user_id == actor.pk:
+            raise ValidationError("不能撤销自己的系统管理员角色，请由另一位系统管理员操作。")
+        if RoleAssignment.objects.filter(role=Role.ADMIN, user__is_active=True).count() <= 1:
+            raise ValidationError("不能撤销最后一位系统管理员。")
     before = _assignment_repr(assignment.role, assignment.school_id,
                               assignment.education_group_id)
     user = assignment.user
