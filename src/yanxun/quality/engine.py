@@ -192,6 +192,7 @@ def prepare(frame: pl.DataFrame, spec: ExamSpec) -> tuple[pl.DataFrame, pl.DataF
         .join(classes.lazy().select("class_id", "school_id", "学校", "班级"),
               on=["学校", "班级"], how="left", maintain_order="left")
         .with_columns(_student_columns(spec))
+        .sort("class_id", maintain_order=True)  # so that every unit key below is sorted
         .collect()
     )
     return students, schools, classes
@@ -212,25 +213,68 @@ def _thresholds(lines: Lines, width: Fraction, full: int | None) -> dict[str, pl
     return result | {f"b_{name}": at(share - width) for name, share in lines.upper().items()}
 
 
-def _flags(th: dict[str, pl.Expr], width: Fraction, full: pl.Expr) -> list[pl.Expr]:
+@dataclass(frozen=True)
+class FlagLayout:
+    """The line flags of a row packed into a few Int64 words, `width` bits per flag, so that
+    one sum per word counts several flags at once (three sums instead of seven: the largest
+    single cost of the analysis otherwise). A count never exceeds the number of students, so
+    width = its bit length cannot overflow."""
+
+    width: int
+    words: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def for_students(cls, students: int) -> FlagLayout:
+        width = max(1, students.bit_length())
+        per_word = max(1, 63 // width)
+        return cls(width, tuple(FLAGS[i:i + per_word] for i in range(0, len(FLAGS), per_word)))
+
+    def pack(self, flags: dict[str, pl.Expr]) -> list[pl.Expr]:
+        return [
+            pl.sum_horizontal([flags[f].cast(pl.Int64) * (1 << (self.width * j))
+                               for j, f in enumerate(word)]).alias(f"w{k}")
+            for k, word in enumerate(self.words)
+        ]
+
+    def unpack(self) -> list[pl.Expr]:
+        mask = 1 << self.width
+        return [
+            ((pl.col(f"w{k}") // (1 << (self.width * j))) % mask).alias(f"n_{f}")
+            for k, word in enumerate(self.words) for j, f in enumerate(word)
+        ]
+
+
+def _flags(th: dict[str, pl.Expr], width: Fraction, full: pl.Expr, layout: FlagLayout):
     score = pl.col("score")
     bands = _band_count(width)
     band = pl.when(score.is_not_null()).then(  # min_horizontal would turn null into bands - 1
         pl.min_horizontal((score * width.denominator) // (full * width.numerator), bands - 1))
+    flags = {name: score >= th[f"t_{name}"] for name in LINE_NAMES}
+    flags["low"] = score < th["t_low"]
+    flags |= {f"near_{n}": (score >= th[f"b_{n}"]) & (score < th[f"t_{n}"]) for n in LINE_NAMES}
     return [
-        *[(score >= th[f"t_{name}"]).alias(name) for name in LINE_NAMES],
-        (score < th["t_low"]).alias("low"),
-        *[((score >= th[f"b_{n}"]) & (score < th[f"t_{n}"])).alias(f"near_{n}") for n in LINE_NAMES],
+        *layout.pack(flags),
         (score * score).alias("sq"),
         band.cast(pl.UInt8).alias("band"),
     ]
 
 
-def long_scores(students: pl.DataFrame, spec: ExamSpec) -> pl.DataFrame:
+def unit_keys(n_classes: int, n_schools: int) -> dict[str, pl.Expr]:
+    """class_key = subject · classes + class_id, school_key = subject · schools + school_id:
+    with the students sorted by class (classes are numbered school by school) and the rows
+    in subject order, both keys rise along the long frame, so grouping by them takes the
+    sorted fast path (contiguous slices, no hashing)."""
+    subject = pl.col("subject").cast(pl.UInt32)
+    return {"class_key": subject * n_classes + pl.col("class_id"),
+            "school_key": subject * n_schools + pl.col("school_id")}
+
+
+def long_scores(students: pl.DataFrame, spec: ExamSpec, n_classes: int, n_schools: int):
     """One row per student and subject taken (an elective not taken has no row), then 总分,
     with the line flags, the score band and the unit keys (class_key, school_key)."""
     base = ("student", "school_id", "class_id")
     width, parts = spec.borderline_width, []
+    layout = FlagLayout.for_students(students.height)
     for i, s in enumerate(spec.subjects):
         status = pl.col(status_column(s.name))
         th = _thresholds(spec.lines_for(s), width, s.full)
@@ -238,20 +282,19 @@ def long_scores(students: pl.DataFrame, spec: ExamSpec) -> pl.DataFrame:
             students.lazy().filter(status != NOT_TAKEN)
             .select(*base, subject=pl.lit(i, pl.UInt8), score=pl.col(s.name), status=status,
                     full=pl.lit(s.full, pl.Int64))
-            .with_columns(_flags(th, spec.band_width, pl.lit(s.full, pl.Int64)))
+            .with_columns(_flags(th, spec.band_width, pl.lit(s.full, pl.Int64), layout))
         )
     parts.append(
         students.lazy().select(
             *base, subject=pl.lit(len(spec.subjects), pl.UInt8), score=pl.col("total"),
             status=pl.when(pl.col("has_total")).then(PRESENT).otherwise(ABSENT).cast(pl.UInt8),
             full=pl.col("total_full"),
-        ).with_columns(_flags(_thresholds(spec.lines, width, None), spec.band_width, pl.col("full")))
+        ).with_columns(_flags(_thresholds(spec.lines, width, None), spec.band_width,
+                              pl.col("full"), layout))
     )
-    ns = len(spec.names)
     return pl.concat(parts, how="vertical").with_columns(
-        class_key=pl.col("class_id").cast(pl.UInt32) * ns + pl.col("subject"),
-        school_key=pl.col("school_id").cast(pl.UInt32) * ns + pl.col("subject"),
-    ).collect()
+        **unit_keys(n_classes, n_schools)
+    ).with_columns(pl.col("subject", "class_key", "school_key").set_sorted()).collect()
 
 
 # ---------------------------------------------------------------------------------------
@@ -264,16 +307,20 @@ STATUS_SUMS = tuple(f"n_{name}" for name in STATUS_NAMES.values())
 SUMS = ("n", "sum", "sumsq", *(f"n_{f}" for f in FLAGS), *STATUS_SUMS)
 
 
-def _sums(rows: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+def _sums(rows: pl.LazyFrame, keys: list[str], layout: FlagLayout,
+          median: bool = False) -> pl.LazyFrame:
+    """n, Σx, Σx², max, min and the flag counts per key (and the median if asked)."""
     score = pl.col("score")
-    return rows.group_by(keys).agg(
+    words = [pl.col(f"w{k}").sum() for k in range(len(layout.words))]
+    return rows.group_by(keys, maintain_order=True).agg(
         score.count().cast(pl.Int64).alias("n"),
         score.sum().alias("sum"),
         pl.col("sq").sum().alias("sumsq"),
         score.max().alias("max_h"),
         score.min().alias("min_h"),
-        *[pl.col(f).sum().cast(pl.Int64).alias(f"n_{f}") for f in FLAGS],
-    )
+        *words,
+        *([score.median().alias("median_h")] if median else []),
+    ).with_columns(layout.unpack()).drop([f"w{k}" for k in range(len(layout.words))])
 
 
 def _status_counts(rows: pl.LazyFrame, key: str) -> pl.LazyFrame:
@@ -296,7 +343,7 @@ def _rollup(sums: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
 
 
 def _medians(rows: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
-    return rows.group_by(keys).agg(pl.col("score").median().alias("median_h"))
+    return rows.group_by(keys, maintain_order=True).agg(pl.col("score").median().alias("median_h"))
 
 
 def _rate(count: str) -> pl.Expr:
@@ -331,30 +378,21 @@ def _subjects(spec: ExamSpec) -> pl.LazyFrame:
     return pl.LazyFrame({"subject": range(len(spec.names))}, schema={"subject": pl.UInt8})
 
 
-def _unit_keys(classes: pl.DataFrame, spec: ExamSpec) -> pl.LazyFrame:
+def _unit_keys(classes: pl.DataFrame, n_schools: int, spec: ExamSpec) -> pl.LazyFrame:
     """Every class × subject (总分 included), with its class_key and school_key."""
-    ns = len(spec.names)
     units = classes.lazy().select("class_id", "school_id").join(_subjects(spec), how="cross")
-    return units.with_columns(
-        class_key=pl.col("class_id").cast(pl.UInt32) * ns + pl.col("subject"),
-        school_key=pl.col("school_id").cast(pl.UInt32) * ns + pl.col("subject"),
-    )
+    return units.with_columns(**unit_keys(classes.height, n_schools))
 
 
-def unit_stats(long: pl.DataFrame, spec: ExamSpec, classes: pl.DataFrame):
+def unit_stats(long: pl.DataFrame, spec: ExamSpec, classes: pl.DataFrame, n_schools: int,
+               layout: FlagLayout):
     """(district, school, class) rows for every subject and every unit, 总分 included, and the
     school × subject × band counts. One pass over the scores by class × subject; schools and
     the district are rolled up from it (sums, sums of squares, max, min and counts add up
-    exactly); medians are taken at each level from the scores."""
-    total = len(spec.subjects)
-    rows, units = long.lazy(), _unit_keys(classes, spec)
-    class_sums = (
-        units.join(_sums(rows, ["class_key"]), on="class_key", how="left")
-        .join(_status_counts(rows, "class_key"), on="class_key", how="left")
-    )
-    school_sums = _rollup(class_sums, ["school_key", "school_id", "subject"])
-    district_sums = _rollup(school_sums, ["subject"])
-    span = _band_count(spec.band_width)
+    exactly); medians are taken at each level from the scores. Every pass over the long frame
+    runs once, side by side; the rest works on a few thousand rows."""
+    total, span = len(spec.subjects), _band_count(spec.band_width)
+    rows, units = long.lazy(), _unit_keys(classes, n_schools, spec)
     band_counts = (  # one integer key: cheaper to group by than two columns
         rows.filter(pl.col("band").is_not_null())
         .group_by(band_key=pl.col("school_key").cast(pl.UInt32) * span + pl.col("band"))
@@ -362,16 +400,25 @@ def unit_stats(long: pl.DataFrame, spec: ExamSpec, classes: pl.DataFrame):
         .select(school_key=pl.col("band_key") // span, band=(pl.col("band_key") % span)
                 .cast(pl.UInt8), count="count")
     )
+    passes = pl.collect_all([
+        _sums(rows, ["class_key"], layout, median=True), _status_counts(rows, "class_key"),
+        _medians(rows, ["school_key"]), _medians(rows, ["subject"]), band_counts,
+    ])
+    sums, statuses, school_med, district_med, bands = (p.lazy() for p in passes)
+    class_sums = (units.join(sums, on="class_key", how="left")
+                  .join(statuses, on="class_key", how="left")).collect().lazy()
+    class_med = class_sums.select("class_key", "median_h")
+    class_sums = class_sums.drop("median_h")
+    school_sums = _rollup(class_sums, ["school_key", "school_id", "subject"]).collect().lazy()
+    district_sums = _rollup(school_sums, ["subject"])
     levels = (
-        (district_sums, "subject"), (school_sums, "school_key"), (class_sums, "class_key"),
+        (district_sums, district_med, "subject", ["subject"]),
+        (school_sums, school_med, "school_key", ["subject", "school_id"]),
+        (class_sums, class_med, "class_key", ["subject", "school_id", "class_id"]),
     )
-    stats = [
-        _finish(sums.join(_medians(rows, [key]), on=key, how="left"), total)
-        .sort("subject", *(["school_id"] if key != "subject" else []),
-              *(["class_id"] if key == "class_key" else []))
-        for sums, key in levels
-    ]
-    return (*stats, band_counts)
+    stats = pl.collect_all([_finish(level.join(medians, on=key, how="left"), total).sort(order)
+                            for level, medians, key, order in levels])
+    return (*(frame.lazy() for frame in stats), bands)
 
 
 def _relative(ref_mean: str) -> list[pl.Expr]:
@@ -490,14 +537,14 @@ def _band_count(width: Fraction) -> int:
     return -((-width.denominator) // width.numerator)  # ceil(1 / width)
 
 
-def score_bands(band_counts: pl.LazyFrame, long: pl.DataFrame, spec: ExamSpec,
+def score_bands(band_counts: pl.LazyFrame, students: pl.DataFrame, spec: ExamSpec,
                 schools: pl.DataFrame) -> pl.LazyFrame:
     """Counts per band of `band_width` × full mark (the last band includes the full mark),
     for the district (school_id null) and every school, every band listed."""
-    ns, bands = len(spec.names), _band_count(spec.band_width)
+    ns, bands = schools.height, _band_count(spec.band_width)
     per_school = band_counts.select(
-        subject=(pl.col("school_key") % ns).cast(pl.UInt8),
-        school_id=(pl.col("school_key") // ns).cast(pl.UInt32), band="band", count="count",
+        subject=(pl.col("school_key") // ns).cast(pl.UInt8),
+        school_id=(pl.col("school_key") % ns).cast(pl.UInt32), band="band", count="count",
     )
     band_grid = pl.LazyFrame({"band": range(bands)}, schema={"band": pl.UInt8})
     grid = _subjects(spec).join(band_grid, how="cross")
@@ -511,19 +558,20 @@ def score_bands(band_counts: pl.LazyFrame, long: pl.DataFrame, spec: ExamSpec,
     return (
         frame.with_columns(pl.col("count").fill_null(0))
         .with_columns(share=pl.when(n > 0).then(pl.col("count") / n))
-        .join(_band_edges(long, spec.band_width), on=["subject", "band"], how="left")
+        .join(_band_edges(students, spec), on=["subject", "band"], how="left")
         .sort("subject", "school_id", "band", nulls_last=False)
     )
 
 
-def _band_edges(long: pl.DataFrame, width: Fraction) -> pl.LazyFrame:
+def _band_edges(students: pl.DataFrame, spec: ExamSpec) -> pl.LazyFrame:
     """Band edges as shares and as scores. A subject's scores only where every student has the
     same full mark (总分 over electives of different full marks has shares only)."""
-    full = pl.col("full")
-    fulls = long.group_by("subject").agg(
-        pl.when(full.min() == full.max()).then(full.min()).alias("full")).sort("subject")
+    width = spec.band_width
+    totals = students["total_full"]
+    fulls = [s.full for s in spec.subjects]
+    fulls.append(totals.min() if totals.min() == totals.max() else None)
     rows = []
-    for subject, uniform in fulls.iter_rows():
+    for subject, uniform in enumerate(fulls):
         for band in range(_band_count(width)):
             low, high = width * band, min(width * (band + 1), Fraction(1))
             rows.append((subject, band, float(low), float(high),
@@ -570,11 +618,13 @@ def borderline_students(analysis: Analysis, line: str) -> pl.DataFrame:
     for i, s in enumerate(spec.subjects):
         th = _thresholds(spec.lines_for(s), spec.borderline_width, s.full)
         rows.append(analysis.long.lazy().filter(pl.col("subject") == i).with_columns(
-            line_h=th[f"t_{line}"]))
+            line_h=th[f"t_{line}"], lower_h=th[f"b_{line}"]))
     th = _thresholds(spec.lines, spec.borderline_width, None)
     rows.append(analysis.long.lazy().filter(pl.col("subject") == len(spec.subjects))
-                .with_columns(line_h=th[f"t_{line}"]))
-    return pl.concat(rows).filter(pl.col(f"near_{line}")).select(
+                .with_columns(line_h=th[f"t_{line}"], lower_h=th[f"b_{line}"]))
+    score = pl.col("score")
+    near = (score >= pl.col("lower_h")) & (score < pl.col("line_h"))
+    return pl.concat(rows).filter(near).select(
         "student", "school_id", "class_id", "subject",
         score=exact_div(pl.col("score"), SCALE),
         gap=exact_div(pl.col("line_h") - pl.col("score"), SCALE),
@@ -588,10 +638,12 @@ def borderline_students(analysis: Analysis, line: str) -> pl.DataFrame:
 
 def analyze(frame: pl.DataFrame, spec: ExamSpec) -> Analysis:
     students, schools, classes = prepare(frame, spec)
-    long = long_scores(students, spec)
-    district, school_rows, class_rows, band_counts = (  # the one pass over the scores
-        frame.lazy() for frame in pl.collect_all(unit_stats(long, spec, classes)))
-    school_rows, class_rows = compare_units(district, school_rows, class_rows)
+    long = long_scores(students, spec, classes.height, schools.height)
+    layout = FlagLayout.for_students(students.height)
+    district, school_rows, class_rows, band_counts = unit_stats(long, spec, classes,
+                                                                schools.height, layout)
+    school_rows, class_rows = (frame.lazy() for frame in pl.collect_all(
+        compare_units(district, school_rows, class_rows)))
     district_all_pass = all_pass_rates(students, [], None).select(
         pl.lit(None, pl.UInt32).alias("school_id"), pl.all())
     plans = {
@@ -603,7 +655,7 @@ def analyze(frame: pl.DataFrame, spec: ExamSpec) -> Analysis:
         "all_pass_classes": all_pass_rates(students, ["school_id", "class_id"],
                                            classes.select("school_id", "class_id")),
         "top_n": top_n(students, spec, schools.select("school_id")),
-        "bands": score_bands(band_counts, long, spec, schools),
+        "bands": score_bands(band_counts, students, spec, schools),
         "borderline": borderline_counts(district, school_rows),
         "balance": balance(school_rows),
     }
@@ -630,7 +682,8 @@ def teacher_stats(analysis: Analysis, assignments: pl.DataFrame) -> pl.DataFrame
     )
     rows = analysis.long.lazy().join(links, on=["subject", "class_id"])
     keys = ["教师", "subject"]
-    sums = _sums(rows, keys).join(_status_counts_by(rows, keys), on=keys, how="left")
+    layout = FlagLayout.for_students(analysis.students.height)
+    sums = _sums(rows, keys, layout).join(_status_counts_by(rows, keys), on=keys, how="left")
     classes = links.group_by(keys).agg(pl.len().cast(pl.Int64).alias("classes"))
     frame = sums.join(_medians(rows, keys), on=keys).join(classes, on=keys)
     return _finish(frame, len(spec.subjects)).sort(keys).collect()
