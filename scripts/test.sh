@@ -53,7 +53,7 @@ pytest_run() {  # pytest_run JUNIT_XML ARGS...
     shift
     # --foreground: Ctrl-C reaches pytest; on time-out pytest gets TERM, then KILL 30 s later.
     timeout --foreground -k 30 "$STAGE_TIMEOUT" "$VENV/pytest" -q -n "$WORKERS" --durations=10 \
-        --output=test-results/playwright --junitxml="$xml" "$@"
+        --junitxml="$xml" "$@"
 }
 
 pytest_on_postgresql() {  # the production configuration; browser tests ran on SQLite already
