@@ -11,7 +11,6 @@ and any other manage.py command (migrate, createsuperuser ...).
 import os
 import sys
 
-
 # `import` and `export` are Python keywords, so their commands live under other module names.
 ALIASES = {"import": "import_data", "export": "export_data"}
 

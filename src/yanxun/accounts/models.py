@@ -82,6 +82,9 @@ class LoginLog(models.Model):
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["login", "success", "at"])]
 
+    def __str__(self) -> str:
+        return f"{self.login} {'成功' if self.success else '失败'}"
+
 
 class ApiToken(models.Model):
     """A bearer token for scripts using the JSON API. Only a hash is stored."""
@@ -94,6 +97,9 @@ class ApiToken(models.Model):
 
     class Meta:
         verbose_name = "API 令牌"
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.name}"
 
     @staticmethod
     def hash_key(key: str) -> str:

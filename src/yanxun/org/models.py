@@ -9,8 +9,8 @@ from yanxun.org.enums import (
     Location,
     ProfessionalTitle,
     SchoolType,
-    Stage,
     StaffKind,
+    Stage,
     SubjectGroupKind,
     TeacherStatus,
 )
@@ -187,6 +187,9 @@ class TeacherPosting(models.Model):
             models.UniqueConstraint(fields=["teacher"], condition=Q(end_date__isnull=True),
                                     name="one_open_posting_per_teacher"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.teacher} @ {self.school}"
 
 
 class SubjectGroup(models.Model):

@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
-from yanxun.core.masking import mask_id_number, mask_phone
 from yanxun.core.listing import MAX_ID
+from yanxun.core.masking import mask_id_number, mask_phone
 from yanxun.org.enums import (
     HonourTier,
     ProfessionalTitle,
