@@ -402,8 +402,6 @@ def unit_stats(long: pl.DataFrame, spec: ExamSpec, classes: pl.DataFrame, n_scho
         rows.filter(pl.col("band").is_not_null())
         .group_by(band_key=pl.col("school_key").cast(pl.UInt32) * span + pl.col("band"))
         .agg(pl.len().cast(pl.Int64).alias("count"))
-        .select(school_key=pl.col("band_key") // span, band=(pl.col("band_key") % span)
-                .cast(pl.UInt8), count="count")
     )
     passes = pl.collect_all([
         _sums(rows, ["class_key"], layout, median=True), _status_counts(rows, "class_key"),
@@ -416,13 +414,13 @@ def unit_stats(long: pl.DataFrame, spec: ExamSpec, classes: pl.DataFrame, n_scho
     class_sums = class_sums.drop("median_h")
     school_sums = _rollup(class_sums, ["school_key", "school_id", "subject"]).collect().lazy()
     district_sums = _rollup(school_sums, ["subject"])
-    levels = (
-        (district_sums, district_med, "subject", ["subject"]),
-        (school_sums, school_med, "school_key", ["subject", "school_id"]),
-        (class_sums, class_med, "class_key", ["subject", "school_id", "class_id"]),
+    levels = (  # each key orders its rows by subject, then school, then class
+        (district_sums, district_med, "subject"),
+        (school_sums, school_med, "school_key"),
+        (class_sums, class_med, "class_key"),
     )
-    stats = pl.collect_all([_finish(level.join(medians, on=key, how="left"), total).sort(order)
-                            for level, medians, key, order in levels])
+    stats = pl.collect_all([_finish(level.join(medians, on=key, how="left"), total).sort(key)
+                            for level, medians, key in levels])
     return (*(frame.lazy() for frame in stats), bands)
 
 
@@ -448,11 +446,11 @@ def compare_units(district: pl.LazyFrame, schools: pl.LazyFrame, classes: pl.Laz
         schools.join(dist, on="subject", how="left", maintain_order="left")
         .with_columns(*_relative("d_mean"), _rank(["subject"]))
     )
-    ref = schools.select("subject", "school_id", s_mean="mean")
+    ref = schools.select("school_key", s_mean="mean")
     classes = (
         classes.join(dist, on="subject", how="left", maintain_order="left")
-        .join(ref, on=["subject", "school_id"], how="left", maintain_order="left")
-        .with_columns(*_relative("s_mean"), _rank(["subject", "school_id"]))
+        .join(ref, on="school_key", how="left", maintain_order="left")
+        .with_columns(*_relative("s_mean"), _rank(["school_key"]))
     )
     return schools, classes
 
@@ -506,10 +504,11 @@ def all_pass_rates(students: pl.DataFrame, keys: list[str], units: pl.DataFrame 
     if not keys:
         frame = students.lazy().select(aggs)
     else:
-        grouped = students.lazy().group_by(keys).agg(aggs)
-        frame = units.lazy().join(grouped, on=keys, how="left", maintain_order="left").with_columns(
+        key = keys[-1]  # class_id implies school_id; students are sorted by class
+        grouped = students.lazy().group_by(key, maintain_order=True).agg(aggs)
+        frame = units.lazy().join(grouped, on=key, how="left", maintain_order="left").with_columns(
             pl.col("n", "n_all_pass").fill_null(0)
-        ).sort(keys)
+        ).sort(key)
     return frame.with_columns(all_pass_rate=_rate("n_all_pass"))
 
 
@@ -545,26 +544,29 @@ def _band_count(width: Fraction) -> int:
 def score_bands(band_counts: pl.LazyFrame, students: pl.DataFrame, spec: ExamSpec,
                 schools: pl.DataFrame) -> pl.LazyFrame:
     """Counts per band of `band_width` × full mark (the last band includes the full mark),
-    for the district (school_id null) and every school, every band listed."""
-    ns, bands = schools.height, _band_count(spec.band_width)
-    per_school = band_counts.select(
-        subject=(pl.col("school_key") // ns).cast(pl.UInt8),
-        school_id=(pl.col("school_key") % ns).cast(pl.UInt32), band="band", count="count",
+    for the district (school_id null) and every school, every band listed. `band_counts`
+    holds (band_key = school_key · bands + band, count)."""
+    n_schools, bands = schools.height, _band_count(spec.band_width)
+    keys = pl.LazyFrame().select(
+        pl.int_range(len(spec.names) * n_schools * bands, dtype=pl.UInt32).alias("band_key"))
+    school_key = pl.col("band_key") // bands
+    per_school = keys.join(band_counts, on="band_key", how="left", maintain_order="left").select(
+        subject=(school_key // n_schools).cast(pl.UInt8),
+        school_id=(school_key % n_schools).cast(pl.UInt32),
+        band=(pl.col("band_key") % bands).cast(pl.UInt8),
+        count=pl.col("count").fill_null(0),
     )
-    band_grid = pl.LazyFrame({"band": range(bands)}, schema={"band": pl.UInt8})
-    grid = _subjects(spec).join(band_grid, how="cross")
-    district = grid.join(per_school.group_by("subject", "band").agg(pl.col("count").sum()),
-                         on=["subject", "band"], how="left").with_columns(
-        pl.lit(None, pl.UInt32).alias("school_id"))
-    schools_grid = grid.join(schools.lazy().select("school_id"), how="cross").join(
-        per_school, on=["subject", "school_id", "band"], how="left")
-    frame = pl.concat([district, schools_grid.select(district.collect_schema().names())])
+    district = per_school.group_by("subject", "band").agg(pl.col("count").sum()).select(
+        "subject", pl.lit(None, pl.UInt32).alias("school_id"), "band", "count")
+    frame = pl.concat([district, per_school], how="vertical")
+    school = pl.col("school_id").cast(pl.Int64).fill_null(-1) + 1  # the district first
+    order = (pl.col("subject").cast(pl.Int64) * (n_schools + 1) + school) * bands + pl.col("band")
     n = pl.col("count").sum().over("subject", "school_id")
     return (
-        frame.with_columns(pl.col("count").fill_null(0))
+        frame.sort(order)
         .with_columns(share=pl.when(n > 0).then(pl.col("count") / n))
-        .join(_band_edges(students, spec), on=["subject", "band"], how="left")
-        .sort("subject", "school_id", "band", nulls_last=False)
+        .join(_band_edges(students, spec), on=["subject", "band"], how="left",
+              maintain_order="left")
     )
 
 
@@ -608,11 +610,13 @@ def borderline_counts(district: pl.LazyFrame, schools: pl.LazyFrame) -> pl.LazyF
     cols = [f"n_near_{name}" for name in LINE_NAMES]
     dist = district.select("subject", pl.lit(None, pl.UInt32).alias("school_id"), *cols)
     frame = pl.concat([dist, schools.select("subject", "school_id", *cols)], how="vertical")
-    order = pl.col("line").replace_strict({c: i for i, c in enumerate(cols)}, return_dtype=pl.UInt8)
+    line = pl.col("line").replace_strict({c: i for i, c in enumerate(cols)},
+                                         return_dtype=pl.Int64)
+    school = pl.col("school_id").cast(pl.Int64).fill_null(-1) + 1  # the district first
+    order = (pl.col("subject").cast(pl.Int64) * (1 << 32) + school) * 4 + line
     return frame.unpivot(index=["subject", "school_id"], on=cols, variable_name="line",
-                         value_name="count").sort(
-        "subject", "school_id", order, nulls_last=False
-    ).with_columns(pl.col("line").str.strip_prefix("n_near_"))
+                         value_name="count").sort(order).with_columns(
+        pl.col("line").str.strip_prefix("n_near_"))
 
 
 def borderline_students(analysis: Analysis, line: str) -> pl.DataFrame:
