@@ -142,17 +142,27 @@ class Analysis:
 # ---------------------------------------------------------------------------------------
 
 
-def _index(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Schools and classes numbered in order of first appearance in the file."""
-    schools = frame.select("学校").unique(maintain_order=True).with_row_index("school_id")
+def _index(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Schools and classes numbered in order of first appearance in the file (classes school
+    by school), and every row's (school_id, class_id). Names are hashed once as categorical
+    codes; the rest works on integers."""
+    code = {c: pl.col(c).cast(pl.Categorical).to_physical().cast(pl.UInt64) for c in ("学校", "班级")}
+    codes = frame.select(school=code["学校"], pair=code["学校"] * (1 << 32) + code["班级"])
+    firsts = codes.with_row_index("row").unique("pair", keep="first", maintain_order=True)
+    schools = firsts.unique("school", keep="first", maintain_order=True).with_row_index("school_id")
     classes = (
-        frame.select("学校", "班级").unique(maintain_order=True)
-        .join(schools, on="学校", how="left", maintain_order="left")
-        .sort("school_id", maintain_order=True)
-        .with_row_index("class_id")
-        .select("class_id", "school_id", "班级", "学校")
+        firsts.join(schools.select("school", "school_id"), on="school", maintain_order="left")
+        .sort("school_id", maintain_order=True).with_row_index("class_id")
     )
-    return schools, classes
+    ids = codes.join(classes.select("pair", "class_id", "school_id"), on="pair", how="left",
+                     maintain_order="left").select("school_id", "class_id")
+    names = frame.select("学校", "班级")
+    return (
+        schools.select("school_id", names["学校"].gather(schools["row"])),
+        classes.select("class_id", "school_id", names["班级"].gather(classes["row"]),
+                       names["学校"].gather(classes["row"])),
+        ids,
+    )
 
 
 def _student_columns(spec: ExamSpec) -> list[pl.Expr]:
@@ -185,12 +195,10 @@ def _student_columns(spec: ExamSpec) -> list[pl.Expr]:
 
 def prepare(frame: pl.DataFrame, spec: ExamSpec) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(students with ids and totals, schools index, classes index)."""
-    schools, classes = _index(frame)
+    schools, classes, ids = _index(frame)
     students = (
-        frame.lazy()
+        pl.concat([frame, ids], how="horizontal").lazy()
         .with_row_index("student")
-        .join(classes.lazy().select("class_id", "school_id", "学校", "班级"),
-              on=["学校", "班级"], how="left", maintain_order="left")
         .with_columns(_student_columns(spec))
         .sort("class_id", maintain_order=True)  # so that every unit key below is sorted
         .collect()
@@ -516,8 +524,9 @@ def top_n(students: pl.DataFrame, spec: ExamSpec, schools: pl.DataFrame) -> pl.L
     """For each N: the students whose 总分 ≥ the N-th best 总分 (ties may enlarge the group);
     per school its count, its share of the group and its share of all students with 总分."""
     totals = students.lazy().filter(pl.col("has_total")).select("school_id", "total")
-    ordered = totals.select(pl.col("total").sort(descending=True)).collect().to_series()
-    m = len(ordered)
+    best = totals.select(pl.col("total").top_k(max(spec.top)).sort(descending=True),
+                         pl.len().alias("m")).collect()
+    ordered, m = best["total"], int(best["m"][0]) if best.height else 0
     cut = {n: ordered[min(n, m) - 1] for n in spec.top} if m else {}
     counts = totals.group_by("school_id").agg(
         pl.len().cast(pl.Int64).alias("enrolment"),
