@@ -74,6 +74,7 @@ def test_bad_cell_in_an_xlsx_names_the_row_of_the_sheet(tmp_path, capsys):
     (HEADER + GOOD + "001,丙,二中,1班,90,80\n",
      "s.csv：第 4 行，「考号」列（A 列）：考号「001」与第 2 行重复"),
     ("考号,姓名,学校,班级,语文,语文\n001,甲,一中,1班,90,80\n", "s.csv：第 1 行，F 列：列名「语文」重复"),
+    (HEADER + ",,,,,\n", "s.csv：第 2 行起没有学生成绩"),
 ])
 def test_bad_layout(tmp_path, capsys, text, message):
     _refused(tmp_path, capsys, _analyze(_csv(tmp_path, text)), message)

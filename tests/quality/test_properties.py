@@ -69,6 +69,17 @@ def test_district_is_the_present_weighted_combination_of_schools(records):
 
 @SETTINGS
 @given(st.lists(ROW, min_size=1, max_size=25))
+def test_unit_keys_rise_along_the_long_frame(records):
+    """The group-bys take Polars' sorted fast path: the keys must really be sorted, whatever
+    the order of schools and classes in the file."""
+    long = build({"语文": 100, "数学": 100}, records).long
+    for key in ("subject", "class_key", "school_key"):
+        values = long[key].cast(pl.Int64).to_list()
+        assert values == sorted(values), key
+
+
+@SETTINGS
+@given(st.lists(ROW, min_size=1, max_size=25))
 def test_pass_counts_match_an_exact_rational_count(records):
     analysis = build({"语文": 100, "数学": 100}, records)
     district = analysis.tables()["district"]

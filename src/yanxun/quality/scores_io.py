@@ -227,6 +227,8 @@ def parse_scores(
     key_columns = [*keys, *([STUDENT_ID] if has_student_id and STUDENT_ID not in keys else [])]
     frame = _drop_blank_rows(frame.select([*key_columns, *subjects]).with_columns(
         _blank_to_null(pl.all().str.strip_chars())))
+    if frame.is_empty():
+        raise InputError(f"{source}：第 2 行起没有学生成绩")
     _check_keys(frame, keys, header, source)
     parsed = (
         frame.lazy()
