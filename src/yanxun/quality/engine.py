@@ -291,8 +291,9 @@ def long_scores(students: pl.DataFrame, spec: ExamSpec, n_classes: int, n_school
     for i, s in enumerate(spec.subjects):
         status = pl.col(status_column(s.name))
         th = _thresholds(spec.lines_for(s), width, s.full)
+        rows = students.lazy().filter(status != NOT_TAKEN) if s.elective else students.lazy()
         parts.append(
-            students.lazy().filter(status != NOT_TAKEN)
+            rows
             .select(*base, subject=pl.lit(i, pl.UInt8), score=pl.col(s.name), status=status,
                     full=pl.lit(s.full, pl.Int64))
             .with_columns(_flags(th, spec.band_width, pl.lit(s.full, pl.Int64), layout))
