@@ -17,11 +17,13 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from html import escape as html_escape
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from yanxun.core.permissions import Permission, best_scope, has_perm, scope_filter
 
@@ -359,13 +361,28 @@ def _filter_context(spec: ListSpec, user, query: ListQuery) -> list[dict]:
     out = []
     for flt in spec.filters:
         value = query.filters.get(flt.key, "")
-        options = [{"value": v, "label": label, "selected": v == value}
-                   for v, label in flt.choices_for(user)] if flt.kind == "choice" else []
+        options = list(flt.choices_for(user)) if flt.kind == "choice" else []
         if flt.kind == "choice" and len(options) <= 1 and not value:
             continue  # nothing to choose (a school admin's own school)
         out.append({"key": flt.key, "label": flt.label, "kind": flt.kind, "value": value,
-                    "options": options})
+                    "options_html": _options_html(flt.label, options, value)})
     return out
+
+
+def _options_html(label: str, options: list[tuple[str, str]], value: str) -> SafeString:
+    """The <option>s of a filter, built here rather than in a template loop: a list page
+    renders a hundred of them and the template engine made them a third of the page's cost.
+    Every value is escaped with html.escape (quotes included) before it is marked safe."""
+    parts = []
+    for key, text in options:
+        chosen = str(key) == value
+        parts.append(f'<option value="{_e(key)}"{" selected" if chosen else ""}>'
+                     f'{_e(label) + "：" if chosen else ""}{_e(text)}</option>')
+    return mark_safe("".join(parts))  # noqa: S308  escaped above
+
+
+def _e(value: Any) -> str:
+    return html_escape(str(value), quote=True)
 
 
 def _header(column: Column, query: ListQuery) -> dict:
@@ -380,11 +397,23 @@ def _header(column: Column, query: ListQuery) -> dict:
 
 
 def _row(spec: ListSpec, obj: Any) -> dict:
+    """One table row: its cell texts, and its HTML built in Python for speed (see
+    _options_html); every value is escaped before the row is marked safe."""
     url = spec.detail_url(obj) if spec.detail_url else ""
-    cells = [{"text": cell_text(c, obj), "url": url if c.link else "",
-              "masked": c.personal is not None, "key": c.key, "wrap": c.wrap}
-             for c in spec.columns if c.page]
-    return {"cells": cells, "url": url}
+    cells = [{"key": c.key, "text": cell_text(c, obj)} for c in spec.columns if c.page]
+    markup = "".join(_cell_html(c, cell["text"], url)
+                     for c, cell in zip((c for c in spec.columns if c.page), cells, strict=True))
+    return {"cells": cells, "html": mark_safe(f"<tr>{markup}</tr>"),  # noqa: S308  escaped
+            "url": url}
+
+
+def _cell_html(column: Column, text: str, url: str) -> str:
+    css = ' class="masked"' if column.personal is not None else (
+        ' class="cell-wrap"' if column.wrap else "")
+    text = _e(text)
+    if column.link and url:
+        text = f'<a href="{_e(url)}">{text}</a>'
+    return f'<td data-label="{_e(column.key)}"{css}>{text}</td>'
 
 
 def _pagination(page: ListPage) -> dict:
