@@ -126,7 +126,7 @@ def user_create(request):
         else:
             messages.success(request, f"已新增用户「{user.username}」，请为其授予角色。")
             return redirect("accounts:user_detail", pk=user.pk)
-    return render(request, "accounts/form.html", {
+    return render(request, "form_page.html", {"narrow": True,
         "form": form, "page_title": "新增用户", "cancel_url": reverse("accounts:user_list"),
     })
 
@@ -177,7 +177,7 @@ def password_reset(request, pk: int):
             messages.success(request, f"已重置「{target.get_full_name()}」的密码，"
                                       "其下次登录时须修改。")
             return redirect(back)
-    return render(request, "accounts/form.html", {
+    return render(request, "form_page.html", {"narrow": True,
         "form": form, "page_title": f"重置密码：{target.get_full_name()}",
         "cancel_url": back, "next": back,
         "intro": f"为登录名「{target.username}」设置新的初始密码。",

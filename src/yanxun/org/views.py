@@ -78,7 +78,7 @@ def school_create(request):
         else:
             messages.success(request, f"已新增学校「{school.name}」。")
             return redirect("org:school_detail", pk=school.pk)
-    return _form_page(request, "org/form.html", form, "新增学校",
+    return _form_page(request, "form_page.html", form, "新增学校",
                       cancel_url=reverse("org:school_list"))
 
 
@@ -103,7 +103,7 @@ def school_edit(request, pk: int):
         else:
             messages.success(request, "学校信息已保存。")
             return redirect("org:school_detail", pk=school.pk)
-    return _form_page(request, "org/form.html", form, f"编辑学校：{school.name}",
+    return _form_page(request, "form_page.html", form, f"编辑学校：{school.name}",
                       cancel_url=reverse("org:school_detail", args=[school.pk]))
 
 
@@ -165,7 +165,7 @@ def teacher_create(request):
             messages.success(request, f"已新增教师「{teacher.name}」，登录名为"
                                       f"「{teacher.user.username}」，首次登录须修改初始密码。")
             return redirect("org:teacher_detail", pk=teacher.pk)
-    return _form_page(request, "org/form.html", form, "新增教师",
+    return _form_page(request, "form_page.html", form, "新增教师",
                       cancel_url=reverse("org:teacher_list"))
 
 
@@ -183,7 +183,7 @@ def teacher_edit(request, pk: int):
         else:
             messages.success(request, "教师信息已保存。")
             return redirect("org:teacher_detail", pk=teacher.pk)
-    return _form_page(request, "org/form.html", form, f"编辑教师：{teacher.name}",
+    return _form_page(request, "form_page.html", form, f"编辑教师：{teacher.name}",
                       cancel_url=reverse("org:teacher_detail", args=[teacher.pk]))
 
 
@@ -204,7 +204,7 @@ def teacher_transfer(request, pk: int):
         else:
             messages.success(request, f"已将{teacher.name}调至{data['to_school'].name}。")
             return redirect("org:teacher_detail", pk=teacher.pk)
-    return _form_page(request, "org/form.html", form, f"教师调动：{teacher.name}",
+    return _form_page(request, "form_page.html", form, f"教师调动：{teacher.name}",
                       cancel_url=reverse("org:teacher_detail", args=[teacher.pk]),
                       intro=f"当前学校：{teacher.school.name}。调动后原任职经历保留。")
 
