@@ -132,6 +132,8 @@ else:
                           "LOCATION": str(DATA_DIR / "cache")}}
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = False
+# Dotted-path prefixes that core.tasks.run_in_background may start (a broker message names one).
+BACKGROUND_PREFIXES = ("yanxun.",)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["yanxun.accounts.backends.LoginNameOrPhoneBackend"]

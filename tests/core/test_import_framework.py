@@ -14,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 from tests.core.import_files import csv_bytes, run_import, teacher_row, teachers_xlsx
 from tests.factories import SubjectFactory
 from yanxun.accounts.models import User
-from yanxun.core import tasks
 from yanxun.core.enums import ImportStatus, Role
 from yanxun.core.imports.columns import Column
 from yanxun.core.imports.errors import RowError
@@ -98,9 +97,9 @@ RESULTS: list = []
 
 
 def test_thread_backend_starts_after_commit_and_runs_the_function_by_its_path(
-        db, settings, monkeypatch, django_capture_on_commit_callbacks):
+        db, settings, django_capture_on_commit_callbacks):
     settings.REDIS_URL = ""
-    monkeypatch.setattr(tasks, "ALLOWED_PREFIXES", ("yanxun.", "tests.core."))
+    settings.BACKGROUND_PREFIXES = ("yanxun.", "tests.core.")
     RESULTS.clear()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         run_in_background("tests.core.test_import_framework.record", value="好")

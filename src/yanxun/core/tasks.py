@@ -15,11 +15,11 @@ from django.utils.module_loading import import_string
 from yanxun.celery import app
 
 logger = logging.getLogger(__name__)
-ALLOWED_PREFIXES = ("yanxun.",)  # what a message on the broker may name
 
 
 def _resolve(func_path: str):
-    if not func_path.startswith(ALLOWED_PREFIXES):
+    # A message on the broker may name only our own functions (settings.BACKGROUND_PREFIXES).
+    if not func_path.startswith(tuple(settings.BACKGROUND_PREFIXES)):
         raise ValueError(f"background function outside yanxun: {func_path}")
     return import_string(func_path)
 
