@@ -75,6 +75,20 @@ sync_python() {
     # The dev group (pytest, playwright, ruff ...) is uv's default group: one venv serves
     # `make run` and `make test` alike, so switching between them reinstalls nothing.
     "$UV" sync --frozen --quiet --python "$PYTHON"
+    compile_bytecode
+}
+
+compile_bytecode() {
+    # Byte-compile the installed packages once per lock file. Where PYTHONDONTWRITEBYTECODE is
+    # set (as on this project's machines) nothing else ever writes .pyc files, and every
+    # `yanxun` command, server start and test subprocess would compile Django, Polars ... from
+    # source again: 2.6 s instead of 0.5 s to start.
+    local marker=.venv/.yanxun-compiled
+    if [ ! -f "$marker" ] || [ uv.lock -nt "$marker" ]; then
+        say "byte-compiling the Python packages"
+        .venv/bin/python -m compileall -q -j 0 .venv/lib/python3.11/site-packages >/dev/null || true
+        touch "$marker"
+    fi
 }
 
 sync_node() {
