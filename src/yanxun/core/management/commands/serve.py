@@ -51,6 +51,8 @@ class Command(BaseCommand):
                             help="0.0.0.0 serves the school LAN; default loopback only")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2)))
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 2)),
+                            help="threads per worker (blocking threads of granian)")
         parser.add_argument("--no-migrate", action="store_true")
 
     def handle(self, *args, **opts):
@@ -66,7 +68,7 @@ class Command(BaseCommand):
         cmd = [
             sys.executable, "-m", "granian", "--interface", "wsgi",
             "--host", opts["host"], "--port", str(opts["port"]),
-            "--workers", str(opts["workers"]), "--blocking-threads", "4",
+            "--workers", str(opts["workers"]), "--blocking-threads", str(opts["threads"]),
             "--no-ws", "yanxun.wsgi:application",
         ]
         sys.stdout.flush()
