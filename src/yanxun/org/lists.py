@@ -2,13 +2,21 @@
 the pages, their Excel exports, the API and `yanxun export`."""
 
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
-from django.urls import reverse
 
-from yanxun.core.listing import Column, Filter, ListSpec, register_spec, scoped_for
+from yanxun.core.listing import (
+    Column,
+    Filter,
+    ListSpec,
+    choice_label,
+    detail_link,
+    register_spec,
+    scoped_for,
+)
 from yanxun.core.masking import mask_id_number, mask_phone
 from yanxun.core.permissions import scoped
 from yanxun.org import rules
 from yanxun.org.enums import (
+    Gender,
     HonourTier,
     Location,
     ProfessionalTitle,
@@ -26,6 +34,7 @@ from yanxun.org.models import (
     Teacher,
     TeacherHonour,
 )
+from yanxun.org.selectors import with_subjects_and_honours
 
 YES_NO = (("1", "是"), ("0", "否"))
 TITLE_RANK = Case(*[When(professional_title=value, then=Value(rank))
@@ -50,7 +59,7 @@ def _names(items) -> str:
 
 
 def honours_text(teacher: Teacher) -> str:
-    return _names(teacher.honours.all())
+    return _names(teacher.honour_list)
 
 
 def _has_honour(queryset, value: str):
@@ -62,10 +71,7 @@ def _has_honour(queryset, value: str):
 
 
 def teacher_queryset(user):
-    queryset = (Teacher.objects.select_related("school")
-                .prefetch_related("subjects", "honours")
-                .annotate(title_rank=TITLE_RANK))
-    return scoped_for(queryset, user, rules.VIEW_TEACHERS)
+    return scoped_for(Teacher.objects.select_related("school"), user, rules.VIEW_TEACHERS)
 
 
 TEACHERS = register_spec(ListSpec(
@@ -74,21 +80,23 @@ TEACHERS = register_spec(ListSpec(
     columns=(
         Column("employee_no", "工号", "employee_no", sort="employee_no", width=12),
         Column("name", "姓名", "name", sort="name", link=True, width=10),
-        Column("gender", "性别", "get_gender_display", width=6),
+        Column("gender", "性别", choice_label("gender", Gender.choices), width=6),
         Column("school", "学校", "school.name", sort="school__code", width=24),
-        Column("stage", "学段", "get_stage_display", sort="stage", width=8),
-        Column("subjects", "任教学科", lambda t: _names(t.subjects.all()), width=14),
-        Column("title", "职称", "get_professional_title_display", sort="title_rank",
-               width=12),
+        Column("stage", "学段", choice_label("stage", Stage.choices), sort="stage", width=8),
+        Column("subjects", "任教学科", lambda t: _names(t.subject_names), width=14),
+        Column("title", "职称", choice_label("professional_title", ProfessionalTitle.choices),
+               sort=TITLE_RANK, width=12),
         Column("honours", "荣誉称号", honours_text, width=24),
         Column("entry_year", "入职年份", "entry_year", sort="entry_year", width=10,
                page=False),
         Column("id_number", "身份证号", "id_number", personal=mask_id_number, width=22,
                page=False),
         Column("phone", "手机号", "phone", personal=mask_phone, width=14),
-        Column("status", "状态", "get_status_display", sort="status", width=8),
+        Column("status", "状态", choice_label("status", TeacherStatus.choices), sort="status",
+               width=8),
     ),
     base_queryset=teacher_queryset,
+    attach=with_subjects_and_honours,
     search_fields=("name__icontains", "employee_no__icontains", "phone"),
     search_label="姓名 / 工号 / 手机号",
     filters=(
@@ -104,7 +112,7 @@ TEACHERS = register_spec(ListSpec(
     export_perm=rules.EXPORT_TEACHERS,
     personal_perm=rules.VIEW_PERSONAL_DATA,
     personal_data=True,
-    detail_url=lambda t: reverse("org:teacher_detail", args=[t.pk]),
+    detail_url=detail_link("org:teacher_detail"),
 ))
 
 
@@ -158,7 +166,7 @@ SCHOOLS = register_spec(ListSpec(
     default_sort="code",
     view_perm=rules.VIEW_SCHOOLS,
     export_perm=rules.VIEW_SCHOOLS,
-    detail_url=lambda s: reverse("org:school_detail", args=[s.pk]),
+    detail_url=detail_link("org:school_detail"),
 ))
 
 
@@ -201,7 +209,7 @@ STAFF = register_spec(ListSpec(
     export_perm=rules.MANAGE_STAFF,
     personal_perm=rules.MANAGE_STAFF,
     personal_data=True,
-    detail_url=lambda s: reverse("org:staff_detail", args=[s.pk]),
+    detail_url=detail_link("org:staff_detail"),
 ))
 
 

@@ -127,9 +127,9 @@ def _teacher_context(user, teacher) -> dict:
     return {
         "teacher": teacher,
         "personal": _personal(teacher, selectors.can_see_personal_data(user, teacher)),
-        "honours": list(teacher.honours.all()),
+        "honours": teacher.honour_list,
         "postings": list(teacher.postings.all()),
-        "subjects": list(teacher.subjects.all()),
+        "subjects": teacher.subject_names,
         "today": timezone.localdate(),
     }
 
