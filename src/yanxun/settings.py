@@ -71,7 +71,6 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "yanxun.core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -119,6 +118,10 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # Keep each worker thread's connection (and SQLite's page cache with it) between
+            # requests: opening one per request made a list page ~5 ms slower.
+            "CONN_MAX_AGE": env_int("YANXUN_CONN_MAX_AGE", 600),
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -150,6 +153,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_LOCKOUT_FAILURES = env_int("YANXUN_LOCKOUT_FAILURES", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("YANXUN_LOCKOUT_MINUTES", 10)
 
+# Sessions are kept in the database and read through the cache (Redis, or files without it):
+# every page needs the session, and a cache read costs less than a query.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env_int("YANXUN_SESSION_DAYS", 30) * 24 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -17,6 +17,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from html import escape as html_escape
 from typing import Any
 from urllib.parse import urlencode
@@ -407,14 +408,16 @@ def _filter_context(spec: ListSpec, user, query: ListQuery) -> list[dict]:
         if flt.kind == "choice" and len(options) <= 1 and not value:
             continue  # nothing to choose (a school admin's own school)
         out.append({"key": flt.key, "label": flt.label, "kind": flt.kind, "value": value,
-                    "options_html": _options_html(flt.label, options, value)})
+                    "options_html": _options_html(flt.label, tuple(options), value)})
     return out
 
 
-def _options_html(label: str, options: list[tuple[str, str]], value: str) -> SafeString:
+@lru_cache(maxsize=512)
+def _options_html(label: str, options: tuple[tuple[str, str], ...], value: str) -> SafeString:
     """The <option>s of a filter, built here rather than in a template loop: a list page
     renders a hundred of them and the template engine made them a third of the page's cost.
-    Every value is escaped with html.escape (quotes included) before it is marked safe."""
+    Every value is escaped with html.escape (quotes included) before it is marked safe.
+    The same options are asked for on most pages, hence the cache (keyed by their values)."""
     parts = []
     for key, text in options:
         chosen = str(key) == value
@@ -442,20 +445,35 @@ def _row(spec: ListSpec, obj: Any) -> dict:
     """One table row: its cell texts, and its HTML built in Python for speed (see
     _options_html); every value is escaped before the row is marked safe."""
     url = spec.detail_url(obj) if spec.detail_url else ""
-    cells = [{"key": c.key, "text": cell_text(c, obj)} for c in spec.columns if c.page]
-    markup = "".join(_cell_html(c, cell["text"], url)
-                     for c, cell in zip((c for c in spec.columns if c.page), cells, strict=True))
+    columns = _page_columns(spec)
+    cells = [{"key": c.key, "text": cell_text(c, obj)} for c, _ in columns]
+    markup = "".join(_cell_html(c, opening, cell["text"], url)
+                     for (c, opening), cell in zip(columns, cells, strict=True))
     return {"cells": cells, "html": mark_safe(f"<tr>{markup}</tr>"),  # noqa: S308  escaped
             "url": url}
 
 
-def _cell_html(column: Column, text: str, url: str) -> str:
-    css = ' class="masked"' if column.personal is not None else (
-        ' class="cell-wrap"' if column.wrap else "")
+def _page_columns(spec: ListSpec) -> tuple[tuple[Column, str], ...]:
+    """The columns a page shows, each with its opening <td> tag (the same on every row)."""
+    return _opening_tags(spec.columns)
+
+
+@lru_cache(maxsize=256)
+def _opening_tags(columns: tuple[Column, ...]) -> tuple[tuple[Column, str], ...]:
+    out = []
+    for column in columns:
+        if column.page:
+            css = ' class="masked"' if column.personal is not None else (
+                ' class="cell-wrap"' if column.wrap else "")
+            out.append((column, f'<td data-label="{_e(column.key)}"{css}>'))
+    return tuple(out)
+
+
+def _cell_html(column: Column, opening: str, text: str, url: str) -> str:
     text = _e(text)
     if column.link and url:
         text = f'<a href="{_e(url)}">{text}</a>'
-    return f'<td data-label="{_e(column.key)}"{css}>{text}</td>'
+    return f"{opening}{text}</td>"
 
 
 def _pagination(page: ListPage) -> dict:
