@@ -20,6 +20,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import UserFactory
+from tests.quality_web.exam_data import analysed_exam
 from yanxun.api import api
 from yanxun.core.enums import ImportStatus, Role
 from yanxun.core.models import ImportJob
@@ -84,6 +85,23 @@ def _judge_assignment(w):
 def _job(w):
     return {"pk": w.job.pk}
 
+
+def _exam(w):
+    return {"pk": w.exam.pk}
+
+
+def _exam_school_a(w):
+    return {"pk": w.exam.pk, "school_pk": w.school_a.pk}
+
+
+def _exam_school_b(w):
+    return {"pk": w.exam.pk, "school_pk": w.school_b.pk}
+
+
+# Quality monitoring: staff manage exams; the centre sees every school's report (报告到学科),
+# a school administrator their own school's (报告到校).
+EXAM_STAFF = {ADMIN: 200, TRAINER: 200}
+REPORT_CENTRE = {ADMIN: 200, LEADER: 200, TRAINER: 200}
 
 PAGES: dict[str, list[Case]] = {
     "core:dashboard": [Case(page(200))],
@@ -161,6 +179,33 @@ PAGES: dict[str, list[Case]] = {
                                        kwargs=_job)],
     "core:imports:job_errors": [Case(page(404, **{ADMIN: 200, SCHOOL_ADMIN: 200}),
                                      kwargs=_job)],
+    "quality:exam_list": [Case(page(200, **{JUDGE: 403}))],
+    "quality:exam_create": [Case(page(403, **EXAM_STAFF))],
+    "quality:exam_detail": [Case(page(200, **{JUDGE: 403}), kwargs=_exam)],
+    "quality:scores_upload": [Case(page(403, **EXAM_STAFF), kwargs=_exam)],
+    # Nothing uploaded yet: staff are sent back to the upload page.
+    "quality:scores_schools": [Case(page(403, **{ADMIN: 302, TRAINER: 302}), kwargs=_exam)],
+    "quality:scores_confirm": [Case(page(403, **{ADMIN: 302, TRAINER: 302}), kwargs=_exam)],
+    "quality:exam_analyse": [
+        Case(page(405), kwargs=_exam),
+        Case(page(403, **{ADMIN: 302, TRAINER: 302}), kwargs=_exam, method="post",
+             label="POST"),
+    ],
+    "quality:exam_progress": [Case(page(403, **EXAM_STAFF), kwargs=_exam)],
+    "quality:district_report": [Case(page(403, **REPORT_CENTRE), kwargs=_exam)],
+    "quality:district_report_xlsx": [Case(page(403, **REPORT_CENTRE), kwargs=_exam)],
+    "quality:school_report": [
+        Case(page(404, **{**REPORT_CENTRE, SCHOOL_ADMIN: 200, JUDGE: 403}),
+             kwargs=_exam_school_a, label="school A"),
+        Case(page(404, **{**REPORT_CENTRE, JUDGE: 403}), kwargs=_exam_school_b,
+             label="school B"),
+    ],
+    "quality:school_report_xlsx": [
+        Case(page(404, **{**REPORT_CENTRE, SCHOOL_ADMIN: 200, JUDGE: 403}),
+             kwargs=_exam_school_a, label="school A"),
+        Case(page(404, **{**REPORT_CENTRE, JUDGE: 403}), kwargs=_exam_school_b,
+             label="school B"),
+    ],
     "api:openapi-json": [Case(expect(200))],
     "api:openapi-view": [Case(expect(200))],
     "api:api-root": [Case(expect(404))],
@@ -237,13 +282,14 @@ def test_every_api_url_pattern_is_an_openapi_path():
 
 
 @pytest.fixture
-def matrix_world(world):
+def matrix_world(world, tmp_path):
     staff_user = UserFactory(username="staff01", name="吴研训", phone="13900009999")
     world.staff = StaffMember.objects.create(user=staff_user, kind=StaffKind.FULL_TIME,
                                              department="中学研训部", stages=["junior"])
     world.job = ImportJob.objects.create(kind="teachers", original_name="教师.xlsx",
                                          status=ImportStatus.DONE,
                                          created_by=world.users[SCHOOL_ADMIN])
+    world.exam = analysed_exam(world, tmp_path)
     return world
 
 

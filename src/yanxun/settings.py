@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "yanxun.core",
     "yanxun.accounts",
     "yanxun.org",
+    "yanxun.quality",
 ]
 
 MIDDLEWARE = [

@@ -6,5 +6,6 @@ urlpatterns = [
     path("", include("yanxun.core.urls")),
     path("accounts/", include("yanxun.accounts.urls")),
     path("org/", include("yanxun.org.urls")),
+    path("quality/", include("yanxun.quality.urls")),
     path("api/", api.urls),
 ]

@@ -1,5 +1,5 @@
 // Charts from data in <script type="application/json"> blocks (json_script), drawn with
-// ECharts: <div class="chart-box" data-chart="bar|pie" data-source="<json id>">.
+// ECharts: <div class="chart-box" data-chart="bar|pie|option" data-source="<json id>">.
 (function () {
   "use strict";
   if (!window.echarts) return;
@@ -31,7 +31,11 @@
     if (!source) return;
     var rows = JSON.parse(source.textContent);
     var chart = window.echarts.init(box);
-    chart.setOption(box.getAttribute("data-chart") === "pie" ? pieOption(rows) : barOption(rows));
+    var kind = box.getAttribute("data-chart");
+    // "option": a whole ECharts option built on the server (the same one the PDF renders).
+    var option = kind === "option" ? Object.assign({ color: palette }, rows)
+      : kind === "pie" ? pieOption(rows) : barOption(rows);
+    chart.setOption(option);
     window.addEventListener("resize", function () { chart.resize(); });
   });
 })();

@@ -1,0 +1,159 @@
+"""What a report shows and how: its columns with Chinese headers, number formats, the .xlsx
+download (one sheet per table) and the chart options (ECharts, the same dicts in the browser
+and, through core.charts, in the PDF). Reports hold figures per unit, never students' names."""
+
+from __future__ import annotations
+
+import io
+
+import xlsxwriter
+
+from yanxun.quality.selectors import Report, Row
+
+STATS = [("n", "实考", "int"), ("absent", "缺考", "int"), ("excluded", "作弊/违纪/免考", "int"),
+         ("mean", "平均分", "num"), ("std", "标准差", "num"), ("max", "最高分", "num"),
+         ("min", "最低分", "num"), ("median", "中位数", "num"),
+         ("excellent_rate", "优秀率", "pct"), ("good_rate", "良好率", "pct"),
+         ("pass_rate", "合格率", "pct"), ("low_rate", "低分率", "pct")]
+RELATIVE = [("above_mean_rate", "超均率", "pct"), ("mean_ratio", "比均率", "num3"),
+            ("t_score", "T分数", "num"), ("rank", "名次", "int")]
+
+
+def fmt(value, kind: str) -> str:
+    """A figure for the page: rates as percentages with two decimals, means with two."""
+    if value is None:
+        return "—"
+    if kind == "int":
+        return str(int(value))
+    if kind == "pct":
+        return f"{value * 100:.2f}%"
+    if kind == "num3":
+        return f"{value:.3f}"
+    return f"{value:.2f}"
+
+
+def headers(*, relative: bool) -> list[str]:
+    return [label for _, label, _ in STATS + (RELATIVE if relative else [])]
+
+
+def cells(row: Row, *, relative: bool) -> list[str]:
+    return [fmt(row.figures.get(key), kind) for key, _, kind in
+            STATS + (RELATIVE if relative else [])]
+
+
+def by_subject(rows: list[Row], subject: str) -> list[Row]:
+    return [r for r in rows if r.subject == subject]
+
+
+# --- charts ------------------------------------------------------------------------------
+
+
+def school_means_chart(report: Report, subject: str) -> dict:
+    """Bar chart of school means for one subject, with the district mean as a line."""
+    rows = by_subject(report.schools, subject)
+    district = next((r for r in report.district if r.subject == subject), None)
+    mean = district.figures.get("mean") if district else None
+    series = {"type": "bar", "name": "平均分",
+              "data": [_round(r.figures.get("mean")) for r in rows]}
+    if mean is not None:
+        series["markLine"] = {"symbol": "none", "data": [{"yAxis": _round(mean),
+                                                          "name": "全区平均"}],
+                              "label": {"formatter": "全区 {c}"}}
+    return {"title": {"text": f"{subject} 各校平均分", "left": "center"},
+            "tooltip": {"trigger": "axis"}, "grid": {"bottom": 90, "left": 50, "right": 20},
+            "xAxis": {"type": "category", "data": [r.school for r in rows],
+                      "axisLabel": {"rotate": 45, "interval": 0}},
+            "yAxis": {"type": "value", "name": "分"}, "series": [series]}
+
+
+def bands_chart(rows: list[dict], subject: str, title: str) -> dict:
+    """Score distribution: students per band of the full mark."""
+    mine = [r for r in rows if r.get("subject") == subject]
+    return {"title": {"text": title, "left": "center"}, "tooltip": {"trigger": "axis"},
+            "grid": {"bottom": 50, "left": 50, "right": 20},
+            "xAxis": {"type": "category", "data": [
+                f"{_round(r['from_score'])}–{_round(r['to_score'])}" for r in mine],
+                "axisLabel": {"rotate": 30}},
+            "yAxis": {"type": "value", "name": "人数"},
+            "series": [{"type": "bar", "name": "人数", "data": [r["count"] for r in mine]}]}
+
+
+def top_n_chart(rows: list[dict], n_top: int, names: dict[str, str] | None = None) -> dict:
+    """For one N: each school's share of the top-N group beside its share of all students."""
+    mine = [r for r in rows if r.get("n_top") == n_top]
+    return {"title": {"text": f"前 {n_top} 名占比与生源比", "left": "center"},
+            "tooltip": {"trigger": "axis"}, "legend": {"top": 28},
+            "grid": {"top": 60, "bottom": 90, "left": 50, "right": 20},
+            "xAxis": {"type": "category", "data": [r.get("school_name", "") for r in mine],
+                      "axisLabel": {"rotate": 45, "interval": 0}},
+            "yAxis": {"type": "value", "name": "%"},
+            "series": [
+                {"type": "bar", "name": "前N名占比",
+                 "data": [_round((r.get("share") or 0) * 100) for r in mine]},
+                {"type": "bar", "name": "生源比",
+                 "data": [_round((r.get("enrolment_share") or 0) * 100) for r in mine]}]}
+
+
+def _round(value):
+    return None if value is None else round(value, 2)
+
+
+# --- xlsx --------------------------------------------------------------------------------
+
+
+def report_xlsx(report: Report, *, title: str) -> bytes:
+    """The report as a workbook: 全区 / 学校 / 班级 / 全科合格 / 前N名, rates as fractions
+    formatted as percentages (so that Excel can compute with them)."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    bold = book.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1})
+    formats = {"int": book.add_format({"num_format": "0"}),
+               "num": book.add_format({"num_format": "0.00"}),
+               "num3": book.add_format({"num_format": "0.000"}),
+               "pct": book.add_format({"num_format": "0.00%"})}
+    head = book.add_format({"bold": True, "font_size": 14})
+
+    def sheet(name: str, rows: list[Row], keys: list[str], relative: bool) -> None:
+        ws = book.add_worksheet(name)
+        ws.write_string(0, 0, title, head)
+        labels = {"subject": "科目", "school": "学校", "class_name": "班级"}
+        columns = STATS + (RELATIVE if relative else [])
+        for i, header in enumerate([labels[k] for k in keys] + [c[1] for c in columns]):
+            ws.write_string(2, i, header, bold)
+        for r, row in enumerate(rows, start=3):
+            for i, key in enumerate(keys):
+                ws.write_string(r, i, str(getattr(row, key)))
+            for i, (key, _, kind) in enumerate(columns, start=len(keys)):
+                value = row.figures.get(key)
+                if value is not None:
+                    ws.write_number(r, i, value, formats[kind])
+        ws.freeze_panes(3, len(keys))
+        ws.set_column(0, len(keys) - 1, 14)
+
+    sheet("全区", report.district, ["subject"], False)
+    if report.schools:
+        sheet("学校", report.schools, ["subject", "school"], True)
+    if report.classes:
+        sheet("班级", report.classes, ["subject", "school", "class_name"], True)
+    for name, label in (("all_pass", "全科合格"), ("top_n", "前N名")):
+        rows = report.tables.get(name) or []
+        if not rows:
+            continue
+        ws = book.add_worksheet(label)
+        keys = list(rows[0])
+        for i, key in enumerate(keys):
+            ws.write_string(0, i, TABLE_HEADERS.get(key, key), bold)
+        for r, row in enumerate(rows, start=1):
+            for i, key in enumerate(keys):
+                value = row[key]
+                if isinstance(value, int | float):
+                    ws.write_number(r, i, value, formats["pct"] if "share" in key or
+                                    "rate" in key else formats["int"])
+                elif value is not None:
+                    ws.write_string(r, i, str(value))
+    book.close()
+    return buffer.getvalue()
+
+
+TABLE_HEADERS = {"n": "人数", "all_pass_rate": "全科合格率", "n_top": "前N名", "count": "人数",
+                 "share": "占前N名比例", "enrolment_share": "生源比", "school_name": "学校"}

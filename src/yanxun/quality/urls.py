@@ -1,0 +1,20 @@
+from django.urls import path
+
+from yanxun.quality import views
+
+app_name = "quality"
+urlpatterns = [
+    path("", views.exam_list, name="exam_list"),
+    path("new/", views.exam_create, name="exam_create"),
+    path("<int:pk>/", views.exam_detail, name="exam_detail"),
+    path("<int:pk>/scores/", views.scores_upload, name="scores_upload"),
+    path("<int:pk>/scores/schools/", views.scores_schools, name="scores_schools"),
+    path("<int:pk>/scores/confirm/", views.scores_confirm, name="scores_confirm"),
+    path("<int:pk>/analyse/", views.exam_analyse, name="exam_analyse"),
+    path("<int:pk>/progress/", views.exam_progress, name="exam_progress"),
+    path("<int:pk>/report/", views.district_report, name="district_report"),
+    path("<int:pk>/report.xlsx", views.district_report_xlsx, name="district_report_xlsx"),
+    path("<int:pk>/schools/<int:school_pk>/", views.school_report, name="school_report"),
+    path("<int:pk>/schools/<int:school_pk>/report.xlsx", views.school_report_xlsx,
+         name="school_report_xlsx"),
+]

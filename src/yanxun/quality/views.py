@@ -1,0 +1,280 @@
+"""Pages of quality monitoring: exams, the score import (upload → map schools → confirm),
+the analysis with its progress, and the reports (全区 / 到校 / 到学科 / 本人任教班级)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from yanxun.core.exports import XLSX_TYPE, content_disposition
+from yanxun.core.imports.progress import read_progress
+from yanxun.core.listing import render_list
+from yanxun.core.permissions import scoped
+from yanxun.org.models import School
+from yanxun.quality import lists, reports, rules, selectors, services
+from yanxun.quality.enums import ExamStatus
+from yanxun.quality.forms import ExamForm, SchoolMappingForm, ScoresUploadForm
+from yanxun.quality.scores_io import InputError
+
+
+@login_required
+def exam_list(request):
+    actions = ([{"label": "新建考试", "url": reverse("quality:exam_create"), "primary": True}]
+               if selectors.may_manage(request.user) else [])
+    return render_list(request, lists.EXAMS, context={"actions": actions})
+
+
+@login_required
+def exam_create(request):
+    if not selectors.may_manage(request.user):
+        raise PermissionDenied("无权新建考试。")
+    form = ExamForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            exam = services.exam_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, f"已新建考试「{exam.name}」，下一步请导入成绩。")
+            return redirect("quality:scores_upload", pk=exam.pk)
+    return render(request, "form_page.html", {
+        "form": form, "page_title": "新建考试", "cancel_url": reverse("quality:exam_list")})
+
+
+@login_required
+def exam_detail(request, pk):
+    exam = selectors.exam_for_view(request.user, pk)
+    manage = selectors.may_manage(request.user)
+    context = {
+        "exam": exam, "page_title": exam.name, "manage": manage,
+        "subjects": list(exam.subjects.all()),
+        "staged": services.staged_for(exam) if manage else None,
+        "analysed": exam.status == ExamStatus.ANALYSED,
+        "running": exam.status == ExamStatus.ANALYSING,
+        "sees_all": selectors.sees_all_schools(request.user),
+    }
+    if context["analysed"]:
+        context["schools"] = selectors.report_schools(request.user, exam)
+        context["my_classes"] = [
+            {"row": row, "cells": reports.cells(row, relative=True)}
+            for row in selectors.teacher_classes(request.user, exam)]
+        context["class_headers"] = reports.headers(relative=True)
+    return render(request, "quality/exam_detail.html", context)
+
+
+# --- the score import --------------------------------------------------------------------
+
+
+@login_required
+def scores_upload(request, pk):
+    exam = selectors.exam_for_edit(request.user, pk)
+    form = ScoresUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / ("upload" + Path(upload.name).suffix.lower())
+            with path.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            try:
+                staged = services.scores_stage(actor=request.user, exam=exam, upload=path,
+                                               original_name=upload.name)
+            except InputError as exc:
+                form.add_error("file", str(exc))
+                staged = None
+        if staged is not None:
+            for warning in staged.warnings:
+                messages.warning(request, warning)
+            if staged.unmatched:
+                return redirect("quality:scores_schools", pk=exam.pk)
+            return redirect("quality:scores_confirm", pk=exam.pk)
+    return render(request, "form_page.html", {
+        "form": form, "page_title": f"导入成绩：{exam.name}", "multipart": True,
+        "intro": "科目列：" + "、".join(f"{s.name}（满分 {s.full_mark:g}）"
+                                    for s in exam.subjects.all())
+                 + "。空白或「缺考」为缺考；作弊、违纪、免考单独统计。先校验整个文件，无误后才写入。",
+        "cancel_url": reverse("quality:exam_detail", args=[exam.pk])})
+
+
+@login_required
+def scores_schools(request, pk):
+    exam = selectors.exam_for_edit(request.user, pk)
+    staged = services.staged_for(exam)
+    if staged is None:
+        messages.error(request, "没有待写入的成绩文件，请重新上传。")
+        return redirect("quality:scores_upload", pk=exam.pk)
+    if not staged.unmatched:
+        return redirect("quality:scores_confirm", pk=exam.pk)
+    schools = scoped(School.objects.filter(is_active=True), request.user, rules.MANAGE_EXAMS)
+    form = SchoolMappingForm(request.POST or None, names=staged.unmatched, schools=schools)
+    if request.method == "POST" and form.is_valid():
+        services.school_aliases_save(actor=request.user, mapping=form.mapping())
+        messages.success(request, "学校对应关系已保存，以后的考试会自动使用。")
+        return redirect("quality:scores_confirm", pk=exam.pk)
+    return render(request, "form_page.html", {
+        "form": form, "page_title": "对应学校",
+        "intro": f"文件「{staged.original_name}」中有 {len(staged.unmatched)} 个学校名称与本区学校"
+                 "名称不一致，请为每个名称选择对应的学校。",
+        "cancel_url": reverse("quality:exam_detail", args=[exam.pk])})
+
+
+@login_required
+def scores_confirm(request, pk):
+    exam = selectors.exam_for_edit(request.user, pk)
+    staged = services.staged_for(exam)
+    if staged is None:
+        messages.error(request, "没有待写入的成绩文件，请重新上传。")
+        return redirect("quality:scores_upload", pk=exam.pk)
+    if staged.unmatched:
+        return redirect("quality:scores_schools", pk=exam.pk)
+    if request.method == "POST":
+        try:
+            count = services.scores_write(actor=request.user, exam=exam)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, f"已导入 {count} 名学生的成绩。")
+            return redirect("quality:exam_detail", pk=exam.pk)
+    replacing = exam.status != ExamStatus.DRAFT
+    return render(request, "quality/scores_confirm.html", {
+        "exam": exam, "staged": staged, "replacing": replacing, "page_title": "确认导入成绩",
+        "schools": sorted(staged.schools)})
+
+
+# --- analysis ----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def exam_analyse(request, pk):
+    exam = selectors.exam_for_edit(request.user, pk)
+    try:
+        services.exam_analyse_start(actor=request.user, exam=exam)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.info(request, "分析已开始，完成后本页自动刷新。")
+    return redirect("quality:exam_detail", pk=exam.pk)
+
+
+@login_required
+def exam_progress(request, pk):
+    """The progress bar's fragment (htmx polls it); tells the page to reload when done."""
+    exam = selectors.exam_for_edit(request.user, pk)
+    if exam.status != ExamStatus.ANALYSING:
+        response = HttpResponse("")
+        response["HX-Refresh"] = "true"
+        return response
+    progress = (read_progress(str(exam.progress_key)) if exam.progress_key else None) or {}
+    return render(request, "quality/_progress.html", {"exam": exam, "progress": progress})
+
+
+# --- reports -----------------------------------------------------------------------------
+
+
+def _analysed(user, pk):
+    exam = selectors.exam_for_view(user, pk)
+    if exam.status != ExamStatus.ANALYSED:
+        raise PermissionDenied("该考试尚未分析完成。")
+    return exam
+
+
+def _subject_tables(report, *, relative: bool, rows_attr: str) -> list[dict]:
+    out = []
+    for subject in report.subjects:
+        rows = reports.by_subject(getattr(report, rows_attr), subject)
+        out.append({"subject": subject,
+                    "district": [reports.cells(r, relative=False)
+                                 for r in reports.by_subject(report.district, subject)],
+                    "rows": [{"row": r, "cells": reports.cells(r, relative=relative)}
+                             for r in rows]})
+    return out
+
+
+@login_required
+def district_report(request, pk):
+    """报告到学科 / 全区: every school, for center staff and leaders."""
+    exam = _analysed(request.user, pk)
+    if not selectors.sees_all_schools(request.user):
+        raise PermissionDenied("全区报告只对中心人员开放；学校管理员请查看本校报告。")
+    report = selectors.district_report(request.user, exam)
+    subject = request.GET.get("subject") or (report.subjects[-1] if report.subjects else "")
+    if subject not in report.subjects:
+        subject = report.subjects[-1]
+    tops = sorted({r["n_top"] for r in report.tables.get("top_n", [])})
+    charts = {"means": reports.school_means_chart(report, subject),
+              "bands": reports.bands_chart(report.tables.get("bands", []), subject,
+                                           f"{subject} 全区分数段分布")}
+    if tops:
+        charts["top"] = reports.top_n_chart(report.tables["top_n"], tops[0])
+    tables = _subject_tables(report, relative=True, rows_attr="schools")
+    return render(request, "quality/district_report.html", {
+        "exam": exam, "page_title": f"{exam.name} · 全区报告", "report": report,
+        "subject": subject, "subject_table": next(t for t in tables if t["subject"] == subject),
+        "district_headers": reports.headers(relative=False),
+        "school_headers": reports.headers(relative=True),
+        "charts": charts,
+        "balance": report.tables.get("balance", []),
+    })
+
+
+@login_required
+def district_report_xlsx(request, pk):
+    exam = _analysed(request.user, pk)
+    if not selectors.sees_all_schools(request.user):
+        raise PermissionDenied("全区报告只对中心人员开放。")
+    report = selectors.district_report(request.user, exam)
+    return _xlsx(reports.report_xlsx(report, title=f"{exam.name} 全区报告"),
+                 f"{exam.name}_全区报告.xlsx")
+
+
+@login_required
+def school_report(request, pk, school_pk):
+    """报告到校: one school beside the district; never another school's rows."""
+    exam = _analysed(request.user, pk)
+    school = selectors.school_for_report(request.user, exam, school_pk)
+    report = selectors.school_report(request.user, exam, school)
+    subject = request.GET.get("subject") or (report.subjects[-1] if report.subjects else "")
+    if subject not in report.subjects:
+        subject = report.subjects[-1]
+    tables = _subject_tables(report, relative=True, rows_attr="classes")
+    charts = {"bands": reports.bands_chart(report.tables.get("bands", []), subject,
+                                           f"{subject} 本校分数段分布")}
+    return render(request, "quality/school_report.html", {
+        "exam": exam, "school": school, "page_title": f"{exam.name} · {school.name}",
+        "report": report, "subject": subject,
+        "school_rows": [{"row": r, "cells": reports.cells(r, relative=True)}
+                        for r in report.schools],
+        "district_rows": [{"row": r, "cells": reports.cells(r, relative=False)}
+                          for r in report.district],
+        "subject_table": next(t for t in tables if t["subject"] == subject),
+        "district_headers": reports.headers(relative=False),
+        "school_headers": reports.headers(relative=True),
+        "all_pass": report.tables.get("all_pass", []),
+        "top_n": report.tables.get("top_n", []),
+        "charts": charts,
+    })
+
+
+@login_required
+def school_report_xlsx(request, pk, school_pk):
+    exam = _analysed(request.user, pk)
+    school = selectors.school_for_report(request.user, exam, school_pk)
+    report = selectors.school_report(request.user, exam, school)
+    return _xlsx(reports.report_xlsx(report, title=f"{exam.name} {school.name} 报告"),
+                 f"{exam.name}_{school.name}_报告.xlsx")
+
+
+def _xlsx(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition(filename)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,123 @@
+"""The quality pages: the import flow, and what each role's report shows."""
+
+import io
+
+import polars as pl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tests.quality_web.exam_data import CSV, analysed_exam, new_exam
+from yanxun.quality.enums import ExamStatus
+from yanxun.quality.models import ExamStudent
+
+
+@pytest.fixture
+def exam(world, tmp_path):
+    return analysed_exam(world, tmp_path)
+
+
+def _client(client, world, role):
+    client.force_login(world.users[role])
+    return client
+
+
+def test_upload_map_and_confirm_through_the_pages(client, world):
+    exam = new_exam(world.users["admin"])
+    _client(client, world, "trainer")
+    upload = SimpleUploadedFile("九年级成绩.csv", CSV.encode())
+    response = client.post(reverse("quality:scores_upload", args=[exam.pk]), {"file": upload})
+    assert response["Location"] == reverse("quality:scores_schools", args=[exam.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "文件中的「城西」" in page
+    response = client.post(reverse("quality:scores_schools", args=[exam.pk]),
+                           {"school_0": world.school_b.pk})
+    assert response["Location"] == reverse("quality:scores_confirm", args=[exam.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="staged-rows">6<' in page
+    assert ExamStudent.objects.count() == 0  # nothing written before the confirmation
+    response = client.post(reverse("quality:scores_confirm", args=[exam.pk]), follow=True)
+    assert "已导入 6 名学生的成绩。" in response.content.decode()
+    exam.refresh_from_db()
+    assert exam.status == ExamStatus.IMPORTED
+    assert ExamStudent.objects.filter(exam=exam).count() == 6
+
+
+def test_a_bad_file_shows_the_cell_and_writes_nothing(client, world):
+    exam = new_exam(world.users["admin"])
+    _client(client, world, "admin")
+    bad = CSV.replace("01,甲一,城东实验学校,1班,90,80", "01,甲一,城东实验学校,1班,九十,80")
+    response = client.post(reverse("quality:scores_upload", args=[exam.pk]),
+                           {"file": SimpleUploadedFile("成绩.csv", bad.encode())})
+    assert response.status_code == 200
+    assert ("成绩.csv：第 2 行，「语文」列（E 列）：无法识别「九十」：应为分数，或留空、缺考、作弊、违纪、免考"
+            in response.content.decode())
+    assert ExamStudent.objects.count() == 0
+
+
+def test_a_renamed_text_file_is_refused(client, world):
+    exam = new_exam(world.users["admin"])
+    _client(client, world, "admin")
+    response = client.post(reverse("quality:scores_upload", args=[exam.pk]),
+                           {"file": SimpleUploadedFile("成绩.txt", b"hello")})
+    assert "只接受 .xlsx、.xls 或 .csv 文件。" in response.content.decode()
+
+
+def test_school_admin_sees_own_school_beside_the_district_only(client, world, exam):
+    _client(client, world, "school_admin")
+    url = reverse("quality:school_report", args=[exam.pk, world.school_a.pk])
+    page = client.get(url + "?subject=语文").content.decode()
+    assert world.school_a.name in page
+    assert world.school_b.name not in page
+    assert "全区" in page
+    detail = client.get(reverse("quality:exam_detail", args=[exam.pk])).content.decode()
+    assert world.school_b.name not in detail
+    other = reverse("quality:school_report", args=[exam.pk, world.school_b.pk])
+    assert client.get(other).status_code == 404
+    assert client.get(reverse("quality:district_report", args=[exam.pk])).status_code == 403
+
+
+def test_trainer_sees_every_school_with_exact_figures(client, world, exam):
+    _client(client, world, "trainer")
+    response = client.get(reverse("quality:district_report", args=[exam.pk]) + "?subject=语文")
+    page = response.content.decode()
+    assert world.school_a.name in page and world.school_b.name in page
+    chart = response.context["charts"]["means"]
+    assert chart["xAxis"]["data"] == [world.school_a.name, world.school_b.name]
+    # 城东 语文: 90, 60, 55 → 68.33; 城西: 80; district 71.25
+    assert chart["series"][0]["data"] == [68.33, 80]
+    assert chart["series"][0]["markLine"]["data"][0]["yAxis"] == 71.25
+
+
+def test_report_xlsx_has_a_sheet_per_table(client, world, exam):
+    _client(client, world, "school_admin")
+    response = client.get(reverse("quality:school_report_xlsx",
+                                  args=[exam.pk, world.school_a.pk]))
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheets = pl.read_excel(io.BytesIO(response.content), sheet_id=0, has_header=False)
+    assert list(sheets) == ["全区", "学校", "班级", "全科合格", "前N名"]
+    classes = sheets["班级"]
+    assert classes.row(1)[:3] == ("科目", "学校", "班级")  # under the title (blank row dropped)
+    names = {row[1] for row in classes.rows()[2:]}
+    assert names == {world.school_a.name}
+
+
+def test_teacher_sees_the_classes_they_taught(client, world, exam):
+    _client(client, world, "teacher")
+    page = client.get(reverse("quality:exam_detail", args=[exam.pk])).content.decode()
+    assert 'data-testid="my-classes"' in page
+    assert "城东实验学校 1班" in page
+    assert "<td class=\"text-end\">75.00</td>" in page  # 语文 1班: 90 and 60
+
+
+def test_analysis_runs_from_the_page_and_reports_progress(client, world, exam,
+                                                          django_capture_on_commit_callbacks):
+    _client(client, world, "admin")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(reverse("quality:exam_analyse", args=[exam.pk]))
+    assert response.status_code == 302
+    assert len(callbacks) == 1
+    exam.refresh_from_db()
+    assert exam.status == ExamStatus.ANALYSING
+    progress = client.get(reverse("quality:exam_progress", args=[exam.pk]))
+    assert 'data-testid="analysis-progress"' in progress.content.decode()
