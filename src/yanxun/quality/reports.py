@@ -60,7 +60,7 @@ def school_means_chart(report: Report, subject: str) -> dict:
                                                           "name": "全区平均"}],
                               "label": {"formatter": "全区 {c}"}}
     return {"title": {"text": f"{subject} 各校平均分", "left": "center"},
-            "tooltip": {"trigger": "axis"}, "grid": {"bottom": 90, "left": 50, "right": 20},
+            "tooltip": {"trigger": "axis"}, "grid": {"bottom": 90, "left": 50, "right": 70},
             "xAxis": {"type": "category", "data": [r.school for r in rows],
                       "axisLabel": {"rotate": 45, "interval": 0}},
             "yAxis": {"type": "value", "name": "分"}, "series": [series]}
@@ -72,7 +72,7 @@ def bands_chart(rows: list[dict], subject: str, title: str) -> dict:
     return {"title": {"text": title, "left": "center"}, "tooltip": {"trigger": "axis"},
             "grid": {"bottom": 50, "left": 50, "right": 20},
             "xAxis": {"type": "category", "data": [
-                f"{_round(r['from_score'])}–{_round(r['to_score'])}" for r in mine],
+                f"{r['from_score']:g}–{r['to_score']:g}" for r in mine],
                 "axisLabel": {"rotate": 30}},
             "yAxis": {"type": "value", "name": "人数"},
             "series": [{"type": "bar", "name": "人数", "data": [r["count"] for r in mine]}]}
@@ -82,8 +82,8 @@ def top_n_chart(rows: list[dict], n_top: int, names: dict[str, str] | None = Non
     """For one N: each school's share of the top-N group beside its share of all students."""
     mine = [r for r in rows if r.get("n_top") == n_top]
     return {"title": {"text": f"前 {n_top} 名占比与生源比", "left": "center"},
-            "tooltip": {"trigger": "axis"}, "legend": {"top": 28},
-            "grid": {"top": 60, "bottom": 90, "left": 50, "right": 20},
+            "tooltip": {"trigger": "axis"}, "legend": {"top": 34},
+            "grid": {"top": 76, "bottom": 90, "left": 50, "right": 20},
             "xAxis": {"type": "category", "data": [r.get("school_name", "") for r in mine],
                       "axisLabel": {"rotate": 45, "interval": 0}},
             "yAxis": {"type": "value", "name": "%"},
