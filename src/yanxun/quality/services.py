@@ -275,7 +275,7 @@ def scores_write(*, actor, exam: Exam) -> int:
     )
     with transaction.atomic():
         locked = Exam.objects.select_for_update().get(pk=exam.pk)
-        ExamStudent.objects.filter(exam=locked).delete()
+        _delete_students(locked)
         ids = _insert_students(locked, students)
         scores = _long_scores(frame, ids, subjects)
         _insert_scores(scores)
@@ -287,6 +287,18 @@ def scores_write(*, actor, exam: Exam) -> int:
     exam.status, exam.status_note = locked.status, locked.status_note
     staged_discard(exam)
     return frame.height
+
+
+def _delete_students(exam: Exam) -> None:
+    """The exam's scores and students, in two statements: the ORM's cascade would load every
+    student into memory to find their scores (minutes for a city exam)."""
+    q = connection.ops.quote_name
+    score, student = Score._meta.db_table, ExamStudent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {q(score)} WHERE {q('student_id')} IN "
+                       f"(SELECT {q('id')} FROM {q(student)} WHERE {q('exam_id')} = %s)",
+                       [exam.pk])
+        cursor.execute(f"DELETE FROM {q(student)} WHERE {q('exam_id')} = %s", [exam.pk])
 
 
 def _insert_students(exam: Exam, students: pl.DataFrame) -> pl.DataFrame:
