@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 
 import polars as pl
 
@@ -107,6 +108,13 @@ def exact_div(numerator: pl.Expr, denominator: pl.Expr | float) -> pl.Expr:
     return numerator / (numerator.cast(pl.Float64) * 0 + denominator)
 
 
+def collect_all(plans: list[pl.LazyFrame]) -> list[pl.DataFrame]:
+    """Run lazy queries side by side on the in-memory engine. Every query here works on
+    frames already in memory, mostly of a few thousand rows, where the streaming engine's
+    start-up costs more than the work; its sorted group-bys take the fast path too."""
+    return pl.collect_all(plans, engine="in-memory")
+
+
 @dataclass
 class Analysis:
     """Every indicator of one exam. Frames carry ids; `tables()` gives the named output."""
@@ -124,7 +132,13 @@ class Analysis:
     borderline: pl.DataFrame
     balance: pl.DataFrame
     students: pl.DataFrame = field(repr=False)  # one row per student: ids, 总分, 全科合格
-    long: pl.DataFrame = field(repr=False)  # per student and subject, with line flags
+
+    @cached_property
+    def long(self) -> pl.DataFrame:
+        """Per student and subject, with the packed counters. Built on first use (student
+        ranks, 临界生 lists, teachers, follow-ups): the unit statistics do not need it."""
+        return long_scores(self.students, self.spec, self.classes_index.height,
+                           self.schools_index.height)
 
     def student_ranks(self, school_id: int | None = None) -> pl.DataFrame:
         """Per student and subject: score, rank in the district and in the school, and for
@@ -144,25 +158,24 @@ class Analysis:
 
 def _index(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Schools and classes numbered in order of first appearance in the file (classes school
-    by school), and every row's (school_id, class_id). Names are hashed once as categorical
-    codes; the rest works on integers."""
-    code = {c: pl.col(c).cast(pl.Categorical).to_physical().cast(pl.UInt64) for c in ("学校", "班级")}
-    codes = frame.select(school=code["学校"], pair=code["学校"] * (1 << 32) + code["班级"])
-    firsts = codes.with_row_index("row").unique("pair", keep="first", maintain_order=True)
-    schools = firsts.unique("school", keep="first", maintain_order=True).with_row_index("school_id")
+    by school), and every row's (school_id, class_id). Rows of the same class next to each
+    other (files list students class by class) are collapsed into one run first, so names
+    are hashed once per run rather than once per student."""
+    school, klass = pl.col("学校"), pl.col("班级")
+    starts = frame.select(((school != school.shift()) | (klass != klass.shift()))
+                          .fill_null(True)).to_series()
+    run = starts.cast(pl.UInt32).cum_sum() - 1  # every row's run
+    heads = frame.select("学校", "班级").filter(starts)  # the first row of every run
+    pairs = heads.unique(["学校", "班级"], keep="first", maintain_order=True)
+    schools = pairs.unique("学校", keep="first", maintain_order=True).select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("school_id"), "学校")
     classes = (
-        firsts.join(schools.select("school", "school_id"), on="school", maintain_order="left")
+        pairs.join(schools, on="学校", maintain_order="left")
         .sort("school_id", maintain_order=True).with_row_index("class_id")
+        .select("class_id", "school_id", "班级", "学校")
     )
-    ids = codes.join(classes.select("pair", "class_id", "school_id"), on="pair", how="left",
-                     maintain_order="left").select("school_id", "class_id")
-    names = frame.select("学校", "班级")
-    return (
-        schools.select("school_id", names["学校"].gather(schools["row"])),
-        classes.select("class_id", "school_id", names["班级"].gather(classes["row"]),
-                       names["学校"].gather(classes["row"])),
-        ids,
-    )
+    ids = heads.join(classes, on=["学校", "班级"], how="left", maintain_order="left")
+    return schools, classes, ids.select(pl.col("school_id", "class_id").gather(run))
 
 
 def _student_columns(spec: ExamSpec) -> list[pl.Expr]:
@@ -194,51 +207,94 @@ def _student_columns(spec: ExamSpec) -> list[pl.Expr]:
 
 
 def prepare(frame: pl.DataFrame, spec: ExamSpec) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(students with ids and totals, schools index, classes index)."""
+    """(students with ids and totals, schools index, classes index). Students are ordered by
+    class (a file usually lists them so already: then nothing moves), so that every group-by
+    below by class or by school takes Polars' sorted fast path (contiguous slices)."""
     schools, classes, ids = _index(frame)
     students = (
         pl.concat([frame, ids], how="horizontal").lazy()
         .with_row_index("student")
         .with_columns(_student_columns(spec))
-        .sort("class_id", maintain_order=True)  # so that every unit key below is sorted
-        .collect()
     )
+    if not ids["class_id"].is_sorted():
+        students = students.sort("class_id", maintain_order=True)
+    # classes are numbered school by school: sorted by class is sorted by school too
+    students = students.collect().with_columns(pl.col("class_id", "school_id").set_sorted())
     return students, schools, classes
 
 
-def _thresholds(lines: Lines, width: Fraction, full: int | None) -> dict[str, pl.Expr]:
+# ---------------------------------------------------------------------------------------
+# Counters: the facts counted per unit (lines, 临界生, statuses, score bands), packed
+# ---------------------------------------------------------------------------------------
+
+CELL_CODES = NOT_TAKEN + 1  # rows 0 … NOT_TAKEN of a lookup: a status without a score
+
+
+def _thresholds(lines: Lines, width: Fraction, full: int | pl.Expr) -> dict[str, pl.Expr]:
     """Integer thresholds in hundredths: score ≥ t_<line>, score < t_low, and the 临界生
-    lower bound b_<line>. Literals for a subject; per row (from total_full) for 总分."""
+    lower bound b_<line>. Literals for a subject's full mark; per row for a column (总分)."""
 
     def at(share: Fraction) -> pl.Expr:
         share = max(share, Fraction(0))
-        if full is not None:
+        if isinstance(full, int):
             return pl.lit(ceil_share(share, full), pl.Int64)
-        return ceil_share_expr(share, pl.col("full"))
+        return ceil_share_expr(share, full)
 
     result = {f"t_{name}": at(share) for name, share in lines.upper().items()}
     result["t_low"] = at(lines.low)
     return result | {f"b_{name}": at(share - width) for name, share in lines.upper().items()}
 
 
+def _band_count(width: Fraction) -> int:
+    return -((-width.denominator) // width.numerator)  # ceil(1 / width)
+
+
+def unit_flags(spec: ExamSpec, lines: Lines, score: pl.Expr, status: pl.Expr,
+               full: int | pl.Expr) -> dict[str, pl.Expr]:
+    """The facts counted per unit for one cell: the score is at or above each line
+    (cumulative), below the low line, within the 临界生 width below each line; the cell's
+    status when not present; and the score's band (band k covers [k·w, (k+1)·w) × full, the
+    last one including the full mark)."""
+    th = _thresholds(lines, spec.borderline_width, full)
+    flags = {name: score >= th[f"t_{name}"] for name in LINE_NAMES}
+    flags["low"] = score < th["t_low"]
+    flags |= {f"near_{n}": (score >= th[f"b_{n}"]) & (score < th[f"t_{n}"]) for n in LINE_NAMES}
+    flags |= {name: status == code for code, name in STATUS_NAMES.items()}
+    width, bands = spec.band_width, _band_count(spec.band_width)
+    full = pl.lit(full, pl.Int64) if isinstance(full, int) else full
+    band = ((score * width.denominator) // (full * width.numerator)).clip(upper_bound=bands - 1)
+    return flags | {f"band{b}": band == b for b in range(bands)}
+
+
 @dataclass(frozen=True)
-class FlagLayout:
-    """The line flags of a row packed into a few Int64 words, `width` bits per flag, so that
-    one sum per word counts several flags at once (three sums instead of seven: the largest
-    single cost of the analysis otherwise). A count never exceeds the number of students, so
-    width = its bit length cannot overflow."""
+class Counters:
+    """The facts of a row (`unit_flags`) packed into a few Int64 words, `width` bits per fact,
+    so that one sum per word counts several facts at once (three sums instead of twenty-one
+    for a class). A count never exceeds the number of rows summed into it — a class for the
+    unit statistics, all the students for a teacher — so width = the bit length of that
+    bound cannot overflow. Unpacked counts are then added up as ordinary integers."""
 
     width: int
     words: tuple[tuple[str, ...], ...]
 
     @classmethod
-    def for_students(cls, students: int) -> FlagLayout:
-        width = max(1, students.bit_length())
+    def sized(cls, spec: ExamSpec, largest: int) -> Counters:
+        bands = tuple(f"band{b}" for b in range(_band_count(spec.band_width)))
+        names = (*FLAGS, *STATUS_NAMES.values(), *bands)
+        width = max(1, largest.bit_length())
         per_word = max(1, 63 // width)
-        return cls(width, tuple(FLAGS[i:i + per_word] for i in range(0, len(FLAGS), per_word)))
+        return cls(width, tuple(names[i:i + per_word] for i in range(0, len(names), per_word)))
 
-    def pack(self, flags: dict[str, pl.Expr]) -> list[pl.Expr]:
-        """Σ flag · 2^(width·j) per word (when/then with literals: 4 × faster than casts)."""
+    @property
+    def columns(self) -> list[str]:
+        return [f"w{k}" for k in range(len(self.words))]
+
+    @property
+    def counts(self) -> list[str]:
+        return [f"n_{name}" for word in self.words for name in word]
+
+    def pack(self, flags: dict[str, pl.Expr], prefix: str = "") -> list[pl.Expr]:
+        """Σ fact · 2^(width·j) per word (when/then with literals: 4 × faster than casts)."""
         zero = pl.lit(0, pl.Int64)
         words = []
         for k, word in enumerate(self.words):
@@ -247,7 +303,7 @@ class FlagLayout:
             expr = terms[0]
             for term in terms[1:]:
                 expr = expr + term
-            words.append(expr.alias(f"w{k}"))  # an absent row packs 0: it counts nothing
+            words.append(expr.alias(f"{prefix}w{k}"))  # a null fact packs 0: it counts nothing
         return words
 
     def unpack(self) -> list[pl.Expr]:
@@ -258,101 +314,118 @@ class FlagLayout:
         ]
 
 
-def _flags(th: dict[str, pl.Expr], width: Fraction, full: pl.Expr, layout: FlagLayout):
-    score = pl.col("score")
-    bands = _band_count(width)
-    band = ((score * width.denominator) // (full * width.numerator)).clip(upper_bound=bands - 1)
-    flags = {name: score >= th[f"t_{name}"] for name in LINE_NAMES}
-    flags["low"] = score < th["t_low"]
-    flags |= {f"near_{n}": (score >= th[f"b_{n}"]) & (score < th[f"t_{n}"]) for n in LINE_NAMES}
-    return [
-        *layout.pack(flags),
-        (score * score).alias("sq"),
-        band.cast(pl.UInt8).alias("band"),
-    ]
+def _lookup(spec: ExamSpec, subject: Subject, counters: Counters, low: int,
+            high: int) -> pl.DataFrame:
+    """The packed words of every possible cell of a subject: rows 0 … NOT_TAKEN a status
+    without a score, then one row per score from `low` to `high` (hundredths)."""
+    statuses = pl.DataFrame({"status": range(CELL_CODES), "score": [None] * CELL_CODES},
+                            schema={"status": pl.UInt8, "score": pl.Int64})
+    scores = pl.select(status=pl.lit(PRESENT, pl.UInt8),
+                       score=pl.int_range(low, high + 1, dtype=pl.Int64))
+    flags = unit_flags(spec, spec.lines_for(subject), pl.col("score"), pl.col("status"),
+                       subject.full)
+    return pl.concat([statuses, scores]).select(counters.pack(flags))
+
+
+def _packed_words(students: pl.DataFrame, spec: ExamSpec, counters: Counters) -> list[pl.Expr]:
+    """Per student, the packed words `{i}:w{k}` of every subject i, then of 总分. A subject's
+    facts depend on its cell alone, so they are computed once per possible cell (a few
+    thousand; subjects with the same full mark and lines share them) and looked up by cell;
+    总分's lines depend on the student's full mark (the electives taken), so its facts are
+    computed per student."""
+    names = [s.name for s in spec.subjects]
+    seen = students.select(pl.col(names).min().name.suffix("::low"),
+                           pl.col(names).max().name.suffix("::high")).row(0)
+    tables: dict[tuple, pl.DataFrame] = {}
+    words = []
+    for i, s in enumerate(spec.subjects):
+        low = min(0, seen[i] if seen[i] is not None else 0)
+        high = max(s.full, seen[len(names) + i] or 0)
+        key = (s.full, spec.lines_for(s), low, high)
+        if key not in tables:
+            tables[key] = _lookup(spec, s, counters, low, high)
+        cell = (pl.col(s.name) - low + CELL_CODES).fill_null(pl.col(status_column(s.name)))
+        words += [pl.lit(tables[key][w]).gather(cell).alias(f"{i}:{w}") for w in counters.columns]
+    status = pl.when(pl.col("has_total")).then(PRESENT).otherwise(ABSENT)
+    flags = unit_flags(spec, spec.lines, pl.col("total"), status, pl.col("total_full"))
+    return words + counters.pack(flags, prefix=f"{len(spec.subjects)}:")
+
+
+# ---------------------------------------------------------------------------------------
+# Unit statistics: classes aggregated from the students in one pass (every subject side by
+# side), schools from the classes, the district from the schools (sums, sums of squares,
+# max, min and counts add up exactly); medians are computed at each level from the students.
+# ---------------------------------------------------------------------------------------
+
+SUMS = ("n", "sum", "sumsq")
+
+
+def _scores(spec: ExamSpec) -> list[pl.Expr]:
+    """The score columns of the units, in the order of `spec.names` (总分 last)."""
+    return [pl.col(s.name) for s in spec.subjects] + [pl.col("total")]
+
+
+def _unit_aggs(spec: ExamSpec, counters: Counters) -> list[pl.Expr]:
+    """Per group and unit i: `{i}:n`, Σx, Σx², max, min, median and the packed word sums."""
+    aggs = []
+    for i, score in enumerate(_scores(spec)):
+        score = pl.col(f"{i}:score")
+        aggs += [
+            score.count().cast(pl.Int64).alias(f"{i}:n"),
+            score.sum().alias(f"{i}:sum"),
+            (score * score).sum().alias(f"{i}:sumsq"),
+            score.max().alias(f"{i}:max_h"),
+            score.min().alias(f"{i}:min_h"),
+            score.median().alias(f"{i}:median_h"),
+            *[pl.col(f"{i}:{w}").sum() for w in counters.columns],
+        ]
+    return aggs
+
+
+def _stack(wide: pl.LazyFrame, keys: list[str], units: int, names: list[str]) -> pl.LazyFrame:
+    """Columns `{i}:<name>` of a wide frame as one row per unit i and key (unit by unit)."""
+    return pl.concat([
+        wide.select(*keys, subject=pl.lit(i, pl.UInt8),
+                    **{name: pl.col(f"{i}:{name}") for name in names})
+        for i in range(units)
+    ], how="vertical")
+
+
+def _student_passes(students: pl.DataFrame, spec: ExamSpec, counters: Counters):
+    """The only passes over the scores, run side by side: per class (every subject and 总分:
+    sums, extremes, medians, packed counts, and the 全科合格 counts), per school (medians) and
+    for the district (medians)."""
+    scores = _scores(spec)
+    medians = [score.median().alias(f"{i}:median_h") for i, score in enumerate(scores)]
+    rows = students.select(  # materialised: each lookup runs once, not once per class
+        "class_id", "school_id", "has_total", "all_pass",
+        *[score.alias(f"{i}:score") for i, score in enumerate(scores)],
+        *_packed_words(students, spec, counters),
+    )
+    return collect_all([
+        rows.lazy().group_by("class_id", maintain_order=True).agg(
+            pl.col("school_id").first(), *_unit_aggs(spec, counters),
+            pl.col("has_total").sum().cast(pl.Int64).alias("with_total"),
+            pl.col("all_pass").sum().cast(pl.Int64).alias("all_pass"),
+        ),
+        students.lazy().group_by("school_id", maintain_order=True).agg(medians),
+        students.lazy().select(medians),
+    ])
 
 
 def unit_keys(n_classes: int, n_schools: int) -> dict[str, pl.Expr]:
     """class_key = subject · classes + class_id, school_key = subject · schools + school_id:
-    with the students sorted by class (classes are numbered school by school) and the rows
-    in subject order, both keys rise along the long frame, so grouping by them takes the
-    sorted fast path (contiguous slices, no hashing)."""
+    with the rows unit by unit and, within a unit, by class (classes are numbered school by
+    school), both keys rise, so grouping or joining by them takes the sorted fast path."""
     subject = pl.col("subject").cast(pl.UInt32)
     return {"class_key": subject * n_classes + pl.col("class_id"),
             "school_key": subject * n_schools + pl.col("school_id")}
 
 
-def long_scores(students: pl.DataFrame, spec: ExamSpec, n_classes: int, n_schools: int):
-    """One row per student and subject taken (an elective not taken has no row), then 总分,
-    with the line flags, the score band and the unit keys (class_key, school_key)."""
-    base = ("student", "school_id", "class_id")
-    width, parts = spec.borderline_width, []
-    layout = FlagLayout.for_students(students.height)
-    for i, s in enumerate(spec.subjects):
-        status = pl.col(status_column(s.name))
-        th = _thresholds(spec.lines_for(s), width, s.full)
-        rows = students.lazy().filter(status != NOT_TAKEN) if s.elective else students.lazy()
-        parts.append(
-            rows
-            .select(*base, subject=pl.lit(i, pl.UInt8), score=pl.col(s.name), status=status,
-                    full=pl.lit(s.full, pl.Int64))
-            .with_columns(_flags(th, spec.band_width, pl.lit(s.full, pl.Int64), layout))
-        )
-    parts.append(
-        students.lazy().select(
-            *base, subject=pl.lit(len(spec.subjects), pl.UInt8), score=pl.col("total"),
-            status=pl.when(pl.col("has_total")).then(PRESENT).otherwise(ABSENT).cast(pl.UInt8),
-            full=pl.col("total_full"),
-        ).with_columns(_flags(_thresholds(spec.lines, width, None), spec.band_width,
-                              pl.col("full"), layout))
-    )
-    return pl.concat(parts, how="vertical").with_columns(
-        **unit_keys(n_classes, n_schools)
-    ).with_columns(pl.col("subject", "class_key", "school_key").set_sorted()).collect()
-
-
-# ---------------------------------------------------------------------------------------
-# Unit statistics: classes aggregated from the students, schools from the classes, the
-# district from the schools (sums, sums of squares, max, min and counts add up exactly);
-# medians are computed at each level from the students.
-# ---------------------------------------------------------------------------------------
-
-STATUS_SUMS = tuple(f"n_{name}" for name in STATUS_NAMES.values())
-SUMS = ("n", "sum", "sumsq", *(f"n_{f}" for f in FLAGS), *STATUS_SUMS)
-
-
-def _sums(rows: pl.LazyFrame, keys: list[str], layout: FlagLayout,
-          median: bool = False) -> pl.LazyFrame:
-    """n, Σx, Σx², max, min and the flag counts per key (and the median if asked)."""
-    score = pl.col("score")
-    words = [pl.col(f"w{k}").sum() for k in range(len(layout.words))]
-    return rows.group_by(keys, maintain_order=True).agg(
-        score.count().cast(pl.Int64).alias("n"),
-        score.sum().alias("sum"),
-        pl.col("sq").sum().alias("sumsq"),
-        score.max().alias("max_h"),
-        score.min().alias("min_h"),
-        *words,
-        *([score.median().alias("median_h")] if median else []),
-    ).with_columns(layout.unpack()).drop([f"w{k}" for k in range(len(layout.words))])
-
-
-def _status_counts(rows: pl.LazyFrame, key: str) -> pl.LazyFrame:
-    """Absent / 作弊 / 违纪 / 免考 counts per key, from the few rows that are not present."""
-    code = pl.col("code") % 8
-    return (
-        rows.filter(pl.col("status") != PRESENT)
-        .group_by(code=pl.col(key).cast(pl.UInt32) * 8 + pl.col("status"))
-        .agg(pl.len().cast(pl.Int64).alias("c"))
-        .group_by((pl.col("code") // 8).alias(key))
-        .agg(*[pl.col("c").filter(code == status).sum().alias(f"n_{name}")
-               for status, name in STATUS_NAMES.items()])
-    )
-
-
-def _rollup(sums: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
-    return sums.group_by(keys).agg(
-        *[pl.col(c).sum() for c in SUMS], pl.col("max_h").max(), pl.col("min_h").min()
+def _rollup(sums: pl.LazyFrame, keys: list[str], counts: list[str]) -> pl.LazyFrame:
+    return sums.group_by(keys, maintain_order=True).agg(
+        *[pl.col(c).sum() for c in (*SUMS, *counts)], pl.col("max_h").max(),
+        pl.col("min_h").min(),
     )
 
 
@@ -364,7 +437,7 @@ def _rate(count: str) -> pl.Expr:
     return pl.when(pl.col("n") > 0).then(pl.col(count) / pl.col("n"))
 
 
-def _finish(frame: pl.LazyFrame, total_index: int) -> pl.LazyFrame:
+def _finish(frame: pl.LazyFrame, total_index: int, counts: list[str]) -> pl.LazyFrame:
     """Means, population std (exact integer numerator n·Σx² − (Σx)²), rates; counts of a unit
     nobody sat are 0 and its figures null. 总分 has no exclusions of its own: null."""
     n = pl.col("n")
@@ -372,7 +445,7 @@ def _finish(frame: pl.LazyFrame, total_index: int) -> pl.LazyFrame:
     numerator = n.cast(wide) * pl.col("sumsq").cast(wide) - pl.col("sum").cast(wide) ** 2
     reasons = ["cheating", "violation", "exempt"]
     subject = pl.col("subject") != total_index
-    return frame.with_columns(pl.col(list(SUMS)).fill_null(0)).with_columns(
+    return frame.with_columns(pl.col(*SUMS, *counts).fill_null(0)).with_columns(
         absent=pl.col("n_absent"),
         excluded=pl.when(subject).then(pl.sum_horizontal([f"n_{r}" for r in reasons])),
         **{r: pl.when(subject).then(pl.col(f"n_{r}")) for r in reasons},
@@ -388,49 +461,34 @@ def _finish(frame: pl.LazyFrame, total_index: int) -> pl.LazyFrame:
     )
 
 
-def _subjects(spec: ExamSpec) -> pl.LazyFrame:
-    return pl.LazyFrame({"subject": range(len(spec.names))}, schema={"subject": pl.UInt8})
-
-
-def _unit_keys(classes: pl.DataFrame, n_schools: int, spec: ExamSpec) -> pl.LazyFrame:
-    """Every class × subject (总分 included), with its class_key and school_key."""
-    units = classes.lazy().select("class_id", "school_id").join(_subjects(spec), how="cross")
-    return units.with_columns(**unit_keys(classes.height, n_schools))
-
-
-def unit_stats(long: pl.DataFrame, spec: ExamSpec, classes: pl.DataFrame, n_schools: int,
-               layout: FlagLayout):
-    """(district, school, class) rows for every subject and every unit, 总分 included, and the
-    school × subject × band counts. One pass over the scores by class × subject; schools and
-    the district are rolled up from it (sums, sums of squares, max, min and counts add up
-    exactly); medians are taken at each level from the scores. Every pass over the long frame
-    runs once, side by side; the rest works on a few thousand rows."""
-    total, span = len(spec.subjects), _band_count(spec.band_width)
-    rows, units = long.lazy(), _unit_keys(classes, n_schools, spec)
-    band_counts = (  # one integer key: cheaper to group by than two columns
-        rows.filter(pl.col("band").is_not_null())
-        .group_by(band_key=pl.col("school_key").cast(pl.UInt32) * span + pl.col("band"))
-        .agg(pl.len().cast(pl.Int64).alias("count"))
+def unit_stats(students: pl.DataFrame, spec: ExamSpec, classes: pl.DataFrame, n_schools: int):
+    """(district, school, class) rows for every subject and every unit, 总分 included (with the
+    band counts n_band<k>), and the per-class 全科合格 counts. One pass over the scores by
+    class, every subject at once; schools and the district are rolled up from it; medians
+    are taken at each level from the scores. The rest works on a few thousand rows."""
+    largest = students["class_id"].unique_counts().max() or 0
+    counters = Counters.sized(spec, int(largest))
+    per_class, per_school, district = _student_passes(students, spec, counters)
+    units, sums = len(spec.names), ["n", "sum", "sumsq", "max_h", "min_h", "median_h"]
+    keys = unit_keys(classes.height, n_schools)
+    class_sums = (
+        _stack(per_class.lazy(), ["class_id", "school_id"], units, [*sums, *counters.columns])
+        .with_columns(**keys).with_columns(counters.unpack()).drop(counters.columns)
+    ).collect(engine="in-memory").lazy()
+    school_sums = _rollup(class_sums, ["school_key", "school_id", "subject"], counters.counts)
+    school_sums = school_sums.collect(engine="in-memory").lazy()
+    school_med = _stack(per_school.lazy(), ["school_id"], units, ["median_h"]).select(
+        "median_h", school_key=keys["school_key"])
+    district_med = _stack(district.lazy(), [], units, ["median_h"])
+    levels = (  # each in key order: by subject, then school, then class
+        _rollup(school_sums, ["subject"], counters.counts).join(
+            district_med, on="subject", how="left", maintain_order="left"),
+        school_sums.join(school_med, on="school_key", how="left", maintain_order="left"),
+        class_sums,
     )
-    passes = pl.collect_all([
-        _sums(rows, ["class_key"], layout, median=True), _status_counts(rows, "class_key"),
-        _medians(rows, ["school_key"]), _medians(rows, ["subject"]), band_counts,
-    ])
-    sums, statuses, school_med, district_med, bands = (p.lazy() for p in passes)
-    class_sums = (units.join(sums, on="class_key", how="left")
-                  .join(statuses, on="class_key", how="left")).collect().lazy()
-    class_med = class_sums.select("class_key", "median_h")
-    class_sums = class_sums.drop("median_h")
-    school_sums = _rollup(class_sums, ["school_key", "school_id", "subject"]).collect().lazy()
-    district_sums = _rollup(school_sums, ["subject"])
-    levels = (  # each key orders its rows by subject, then school, then class
-        (district_sums, district_med, "subject"),
-        (school_sums, school_med, "school_key"),
-        (class_sums, class_med, "class_key"),
-    )
-    stats = pl.collect_all([_finish(level.join(medians, on=key, how="left"), total).sort(key)
-                            for level, medians, key in levels])
-    return (*(frame.lazy() for frame in stats), bands)
+    stats = collect_all([_finish(level, len(spec.subjects), counters.counts) for level in levels])
+    all_pass = per_class.select("school_id", "class_id", n="with_total", n_all_pass="all_pass")
+    return (*stats, all_pass)
 
 
 def _relative(ref_mean: str) -> list[pl.Expr]:
@@ -447,28 +505,54 @@ def _rank(over: list[str]) -> pl.Expr:
     return pl.col("mean").rank("min", descending=True).over(over).cast(pl.Int64).alias("rank")
 
 
-def compare_units(district: pl.LazyFrame, schools: pl.LazyFrame, classes: pl.LazyFrame):
+def compare_units(district: pl.DataFrame, schools: pl.DataFrame, classes: pl.DataFrame):
     """超均率, 比均率, T-score and rank: schools against the district, classes against their
-    school (T-score always against the district)."""
-    dist = district.select("subject", d_mean="mean", d_std="std")
-    schools = (
-        schools.join(dist, on="subject", how="left", maintain_order="left")
-        .with_columns(*_relative("d_mean"), _rank(["subject"]))
+    school (T-score always against the district). References are read by position: the
+    district has one row per subject, the schools one per school_key, both in key order."""
+    reference = {f"d_{c}": pl.lit(district[c]).gather(pl.col("subject")) for c in ("mean", "std")}
+    school_mean = pl.lit(schools["mean"]).gather(pl.col("school_key"))
+    return (
+        schools.lazy().with_columns(**reference)
+        .with_columns(*_relative("d_mean"), _rank(["subject"])),
+        classes.lazy().with_columns(**reference, s_mean=school_mean)
+        .with_columns(*_relative("s_mean"), _rank(["school_key"])),
     )
-    ref = schools.select("school_key", s_mean="mean")
-    classes = (
-        classes.join(dist, on="subject", how="left", maintain_order="left")
-        .join(ref, on="school_key", how="left", maintain_order="left")
-        .with_columns(*_relative("s_mean"), _rank(["school_key"]))
-    )
-    return schools, classes
 
 
 # ---------------------------------------------------------------------------------------
-# Per student: ranks in the district and in the school (min method: 1, 2, 2, 4), and 总分
-# within each elective combination: 1 + the number of scores above, read from a histogram of
-# the (integer) scores, so no sort over a million rows.
+# Per student: the long frame, built on demand; ranks in the district and in the school (min
+# method: 1, 2, 2, 4), and 总分 within each elective combination: 1 + the number of scores
+# above, read from a histogram of the (integer) scores, so no sort over a million rows.
 # ---------------------------------------------------------------------------------------
+
+
+def long_scores(students: pl.DataFrame, spec: ExamSpec, n_classes: int, n_schools: int):
+    """One row per student and subject taken (an elective not taken has no row), then 总分,
+    with the packed counters (sized for any group of students: a teacher's classes) and the
+    unit keys (class_key, school_key)."""
+    base = ("student", "school_id", "class_id")
+    counters, parts = Counters.sized(spec, students.height), []
+    score, status = pl.col("score"), pl.col("status")
+    for i, s in enumerate(spec.subjects):
+        cell = pl.col(status_column(s.name))
+        rows = students.lazy().filter(cell != NOT_TAKEN) if s.elective else students.lazy()
+        parts.append(
+            rows.select(*base, subject=pl.lit(i, pl.UInt8), score=pl.col(s.name), status=cell,
+                        full=pl.lit(s.full, pl.Int64))
+            .with_columns(counters.pack(unit_flags(spec, spec.lines_for(s), score, status,
+                                                   s.full)))
+        )
+    parts.append(
+        students.lazy().select(
+            *base, subject=pl.lit(len(spec.subjects), pl.UInt8), score=pl.col("total"),
+            status=pl.when(pl.col("has_total")).then(PRESENT).otherwise(ABSENT).cast(pl.UInt8),
+            full=pl.col("total_full"),
+        ).with_columns(counters.pack(unit_flags(spec, spec.lines, score, status,
+                                                pl.col("full"))))
+    )
+    return pl.concat(parts, how="vertical").with_columns(
+        **unit_keys(n_classes, n_schools)
+    ).with_columns(pl.col("subject", "class_key", "school_key").set_sorted()).collect()
 
 
 def _ranked(targets: pl.LazyFrame, pool: pl.LazyFrame, group: list[str], name: str):
@@ -506,35 +590,31 @@ def student_ranks(analysis: Analysis, school_id: int | None = None) -> pl.DataFr
 # ---------------------------------------------------------------------------------------
 
 
-def all_pass_rates(students: pl.DataFrame, keys: list[str], units: pl.DataFrame | None):
-    """Among students present in every subject they took: the share who pass every one."""
-    aggs = [pl.col("has_total").sum().cast(pl.Int64).alias("n"),
-            pl.col("all_pass").sum().cast(pl.Int64).alias("n_all_pass")]
-    if not keys:
-        frame = students.lazy().select(aggs)
-    else:
-        key = keys[-1]  # class_id implies school_id; students are sorted by class
-        grouped = students.lazy().group_by(key, maintain_order=True).agg(aggs)
-        frame = units.lazy().join(grouped, on=key, how="left", maintain_order="left").with_columns(
-            pl.col("n", "n_all_pass").fill_null(0)
-        ).sort(key)
-    return frame.with_columns(all_pass_rate=_rate("n_all_pass"))
+def all_pass_rates(per_class: pl.DataFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """Among students present in every subject they took (those with a 总分): the share who
+    pass every one. (schools with a 全区 row last, classes), from the per-class counts (n,
+    n_all_pass) taken in the pass over the scores and added up."""
+    counts = per_class.lazy()
+    schools = counts.group_by("school_id", maintain_order=True).agg(pl.col("n", "n_all_pass").sum())
+    district = counts.select(pl.lit(None, pl.UInt32).alias("school_id"),
+                             pl.col("n", "n_all_pass").sum())
+    rate = _rate("n_all_pass").alias("all_pass_rate")
+    return (pl.concat([schools, district], how="vertical").with_columns(rate),
+            counts.with_columns(rate))
 
 
-def top_n(students: pl.DataFrame, spec: ExamSpec, schools: pl.DataFrame) -> pl.LazyFrame:
+def top_n(students: pl.DataFrame, spec: ExamSpec) -> pl.LazyFrame:
     """For each N: the students whose 总分 ≥ the N-th best 总分 (ties may enlarge the group);
     per school its count, its share of the group and its share of all students with 总分."""
-    totals = students.lazy().filter(pl.col("has_total")).select("school_id", "total")
-    best = totals.select(pl.col("total").top_k(max(spec.top)).sort(descending=True),
-                         pl.len().alias("m")).collect()
+    total = pl.col("total")
+    best = students.select(total.drop_nulls().top_k(max(spec.top)).sort(descending=True),
+                           pl.col("has_total").sum().alias("m"))
     ordered, m = best["total"], int(best["m"][0]) if best.height else 0
     cut = {n: ordered[min(n, m) - 1] for n in spec.top} if m else {}
-    counts = totals.group_by("school_id").agg(
-        pl.len().cast(pl.Int64).alias("enrolment"),
-        *[(pl.col("total") >= cut[n]).sum().cast(pl.Int64).alias(f"c{n}") for n in cut],
+    per_school = students.lazy().group_by("school_id", maintain_order=True).agg(
+        pl.col("has_total").sum().cast(pl.Int64).alias("enrolment"),
+        *[(total >= cut[n]).sum().cast(pl.Int64).alias(f"c{n}") for n in cut],
     )
-    per_school = schools.lazy().join(counts, on="school_id", how="left",
-                                     maintain_order="left").fill_null(0)
     parts = []
     for n in spec.top:
         count = pl.col(f"c{n}") if n in cut else pl.lit(0, pl.Int64)
@@ -547,34 +627,29 @@ def top_n(students: pl.DataFrame, spec: ExamSpec, schools: pl.DataFrame) -> pl.L
     return pl.concat(parts, how="vertical")
 
 
-def _band_count(width: Fraction) -> int:
-    return -((-width.denominator) // width.numerator)  # ceil(1 / width)
-
-
-def score_bands(band_counts: pl.LazyFrame, students: pl.DataFrame, spec: ExamSpec,
-                schools: pl.DataFrame) -> pl.LazyFrame:
+def score_bands(district: pl.LazyFrame, schools: pl.LazyFrame, students: pl.DataFrame,
+                spec: ExamSpec, n_schools: int) -> pl.LazyFrame:
     """Counts per band of `band_width` × full mark (the last band includes the full mark),
-    for the district (school_id null) and every school, every band listed. `band_counts`
-    holds (band_key = school_key · bands + band, count)."""
-    n_schools, bands = schools.height, _band_count(spec.band_width)
-    keys = pl.LazyFrame().select(
-        pl.int_range(len(spec.names) * n_schools * bands, dtype=pl.UInt32).alias("band_key"))
-    school_key = pl.col("band_key") // bands
-    per_school = keys.join(band_counts, on="band_key", how="left", maintain_order="left").select(
-        subject=(school_key // n_schools).cast(pl.UInt8),
-        school_id=(school_key % n_schools).cast(pl.UInt32),
-        band=(pl.col("band_key") % bands).cast(pl.UInt8),
-        count=pl.col("count").fill_null(0),
-    )
-    district = per_school.group_by("subject", "band").agg(pl.col("count").sum()).select(
-        "subject", pl.lit(None, pl.UInt32).alias("school_id"), "band", "count")
-    frame = pl.concat([district, per_school], how="vertical")
+    for the district (school_id null) and every school, every band listed: the unit rows'
+    band counts n_band<k>, one row per band, with shares of the unit's banded scores."""
+    bands = _band_count(spec.band_width)
+    cols = [f"n_band{b}" for b in range(bands)]
+    units = pl.concat([
+        district.select("subject", pl.lit(None, pl.UInt32).alias("school_id"), *cols),
+        schools.select("subject", "school_id", *cols),
+    ], how="vertical").with_columns(banded=pl.sum_horizontal(cols))
+    frame = pl.concat([
+        units.select("subject", "school_id", band=pl.lit(b, pl.UInt8), count=pl.col(col),
+                     banded="banded")
+        for b, col in enumerate(cols)
+    ], how="vertical")
     school = pl.col("school_id").cast(pl.Int64).fill_null(-1) + 1  # the district first
     order = (pl.col("subject").cast(pl.Int64) * (n_schools + 1) + school) * bands + pl.col("band")
-    n = pl.col("count").sum().over("subject", "school_id")
+    n = pl.col("banded")
     return (
         frame.sort(order)
-        .with_columns(share=pl.when(n > 0).then(pl.col("count") / n))
+        .select("subject", "school_id", "band", "count",
+                share=pl.when(n > 0).then(pl.col("count") / n))
         .join(_band_edges(students, spec), on=["subject", "band"], how="left",
               maintain_order="left")
     )
@@ -638,7 +713,7 @@ def borderline_students(analysis: Analysis, line: str) -> pl.DataFrame:
         th = _thresholds(spec.lines_for(s), spec.borderline_width, s.full)
         rows.append(analysis.long.lazy().filter(pl.col("subject") == i).with_columns(
             line_h=th[f"t_{line}"], lower_h=th[f"b_{line}"]))
-    th = _thresholds(spec.lines, spec.borderline_width, None)
+    th = _thresholds(spec.lines, spec.borderline_width, pl.col("full"))
     rows.append(analysis.long.lazy().filter(pl.col("subject") == len(spec.subjects))
                 .with_columns(line_h=th[f"t_{line}"], lower_h=th[f"b_{line}"]))
     score = pl.col("score")
@@ -657,30 +732,22 @@ def borderline_students(analysis: Analysis, line: str) -> pl.DataFrame:
 
 def analyze(frame: pl.DataFrame, spec: ExamSpec) -> Analysis:
     students, schools, classes = prepare(frame, spec)
-    long = long_scores(students, spec, classes.height, schools.height)
-    layout = FlagLayout.for_students(students.height)
-    district, school_rows, class_rows, band_counts = unit_stats(long, spec, classes,
-                                                                schools.height, layout)
-    school_rows, class_rows = (frame.lazy() for frame in pl.collect_all(
-        compare_units(district, school_rows, class_rows)))
-    district_all_pass = all_pass_rates(students, [], None).select(
-        pl.lit(None, pl.UInt32).alias("school_id"), pl.all())
+    district, school_rows, class_rows, all_pass = unit_stats(students, spec, classes,
+                                                             schools.height)
+    school_rows, class_rows = compare_units(district, school_rows, class_rows)
+    district = district.lazy()
+    all_pass_schools, all_pass_classes = all_pass_rates(all_pass)
     plans = {
         "district": district, "schools": school_rows, "classes": class_rows,
-        "all_pass": pl.concat([
-            all_pass_rates(students, ["school_id"], schools.select("school_id")),
-            district_all_pass,
-        ], how="vertical"),
-        "all_pass_classes": all_pass_rates(students, ["school_id", "class_id"],
-                                           classes.select("school_id", "class_id")),
-        "top_n": top_n(students, spec, schools.select("school_id")),
-        "bands": score_bands(band_counts, students, spec, schools),
+        "all_pass": all_pass_schools, "all_pass_classes": all_pass_classes,
+        "top_n": top_n(students, spec),
+        "bands": score_bands(district, school_rows, students, spec, schools.height),
         "borderline": borderline_counts(district, school_rows),
         "balance": balance(school_rows),
     }
-    results = dict(zip(plans, pl.collect_all(list(plans.values())), strict=True))
-    return Analysis(spec=spec, schools_index=schools, classes_index=classes, long=long,
-                    students=students, **results)
+    results = dict(zip(plans, collect_all(list(plans.values())), strict=True))
+    return Analysis(spec=spec, schools_index=schools, classes_index=classes, students=students,
+                    **results)
 
 
 # ---------------------------------------------------------------------------------------
@@ -701,17 +768,23 @@ def teacher_stats(analysis: Analysis, assignments: pl.DataFrame) -> pl.DataFrame
     )
     rows = analysis.long.lazy().join(links, on=["subject", "class_id"])
     keys = ["教师", "subject"]
-    layout = FlagLayout.for_students(analysis.students.height)
-    sums = _sums(rows, keys, layout).join(_status_counts_by(rows, keys), on=keys, how="left")
+    counters = Counters.sized(spec, analysis.students.height)  # as packed in the long frame
     classes = links.group_by(keys).agg(pl.len().cast(pl.Int64).alias("classes"))
-    frame = sums.join(_medians(rows, keys), on=keys).join(classes, on=keys)
-    return _finish(frame, len(spec.subjects)).sort(keys).collect()
+    frame = _sums(rows, keys, counters).join(_medians(rows, keys), on=keys).join(classes, on=keys)
+    return _finish(frame, len(spec.subjects), counters.counts).sort(keys).collect()
 
 
-def _status_counts_by(rows: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
-    return rows.group_by(keys).agg(
-        *[(pl.col("status") == code).sum().cast(pl.Int64).alias(f"n_{name}")
-          for code, name in STATUS_NAMES.items()])
+def _sums(rows: pl.LazyFrame, keys: list[str], counters: Counters) -> pl.LazyFrame:
+    """n, Σx, Σx², max, min and the counts per key, from rows of the long frame."""
+    score = pl.col("score")
+    return rows.group_by(keys, maintain_order=True).agg(
+        score.count().cast(pl.Int64).alias("n"),
+        score.sum().alias("sum"),
+        (score * score).sum().alias("sumsq"),
+        score.max().alias("max_h"),
+        score.min().alias("min_h"),
+        *[pl.col(w).sum() for w in counters.columns],
+    ).with_columns(counters.unpack()).drop(counters.columns)
 
 
 def bottom_followup(earlier: Analysis, later: Analysis, *, key: str = "考号",

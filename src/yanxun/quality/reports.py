@@ -94,6 +94,27 @@ def top_n_chart(rows: list[dict], n_top: int, names: dict[str, str] | None = Non
                  "data": [_round((r.get("enrolment_share") or 0) * 100) for r in mine]}]}
 
 
+def caterpillar_chart(rows: list[dict], subject: str) -> dict:
+    """Schools' value added with 95 % intervals, lowest first: each interval a box from its
+    lower to its upper limit with the estimate as the line inside (ECharts' boxplot series,
+    which draws the same in the browser and in the server's SVG)."""
+    return {"title": {"text": f"{subject} 增值（学校随机截距及 95% 区间）", "left": "center"},
+            "tooltip": {"trigger": "item"}, "grid": {"bottom": 90, "left": 50, "right": 20},
+            "xAxis": {"type": "category", "data": [r["school"] for r in rows],
+                      "axisLabel": {"rotate": 45, "interval": 0}},
+            "yAxis": {"type": "value", "name": "标准分"},
+            "series": [{"type": "boxplot", "name": "增值",
+                        "data": [[_round3(r["ci_low"]), _round3(r["ci_low"]),
+                                  _round3(r["value_added"]), _round3(r["ci_high"]),
+                                  _round3(r["ci_high"])] for r in rows],
+                        "markLine": {"symbol": "none", "data": [{"yAxis": 0}],
+                                     "lineStyle": {"type": "dashed"}}}]}
+
+
+def _round3(value):
+    return None if value is None else round(value, 3)
+
+
 def _round(value):
     return None if value is None else round(value, 2)
 

@@ -136,3 +136,36 @@ def teacher_classes(user, exam: Exam) -> list[Row]:
             rows.append(Row(result.subject, result.figures, link.school.name, link.school_id,
                             link.class_name))
     return rows
+
+
+@dataclass
+class ValueAdded:
+    subjects: list[str]
+    subject: str
+    model: dict | None
+    schools: list[dict]  # school (name, or 其他学校 outside the scope), n, value_added, ci_…
+    error: str = ""
+
+
+def value_added(user, exam: Exam, subject: str) -> ValueAdded | None:
+    """The stored value-added of one subject. Schools outside the user's scope stay in the
+    picture as anonymous points (其他学校), so a school sees where it stands without names."""
+    tables = {t.name.split(":", 1)[1]: t.rows[0] for t in
+              ExamTable.objects.filter(exam=exam, name__startswith="value_added:")}
+    if not tables:
+        return None
+    subjects = list(tables)
+    subject = subject if subject in tables else subjects[-1]
+    table = tables[subject]
+    if "error" in table:
+        return ValueAdded(subjects, subject, None, [], table["error"])
+    visible = set(scoped(School.objects.all(), user, rules.VIEW_REPORTS)
+                  .values_list("pk", flat=True))
+    names = dict(School.objects.filter(pk__in=visible).values_list("pk", "name"))
+    rows = []
+    for row in sorted(table["schools"], key=lambda r: (r["value_added"] is None,
+                                                       r["value_added"] or 0)):
+        mine = row["school"] in visible
+        rows.append({**row, "school": names.get(row["school"], "") if mine else "其他学校",
+                     "school_id": row["school"] if mine else None, "mine": mine})
+    return ValueAdded(subjects, subject, table["model"], rows)

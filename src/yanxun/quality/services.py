@@ -392,6 +392,8 @@ def exam_analyse(*, exam_id: int) -> None:
         analysis = engine.analyze(frame, exam_spec(exam))
         progress.update("保存结果", 2, 3)
         _store(exam, analysis)
+        if exam.intake_exam_id:
+            _store_value_added(exam)
         exam_transition(exam, ExamStatus.ANALYSED, note=f"{frame.height} 名学生")
         progress.update("完成", 3, 3)
     except Exception as exc:
@@ -429,6 +431,55 @@ def _store(exam: Exam, analysis: engine.Analysis) -> None:
         ExamTable.objects.filter(exam=exam).delete()
         UnitResult.objects.bulk_create(results, batch_size=2000)
         ExamTable.objects.bulk_create(others, batch_size=500)
+
+
+def _value_added_frame(exam: Exam, subjects: list[str]) -> pl.DataFrame:
+    """Per student: 考号, 学籍号 (null when empty), 学校 (id as text) and `score`, the sum of
+    `subjects` where the student sat all of them, else null."""
+    frame = scores_frame(exam)
+    ids = pl.DataFrame(list(ExamStudent.objects.filter(exam=exam).values_list(
+        "exam_no", "student_id")), schema={"考号": pl.String, scores_io.STUDENT_ID: pl.String},
+        orient="row").with_columns(pl.col(scores_io.STUDENT_ID).replace("", None))
+    present = pl.all_horizontal([pl.col(engine.status_column(s)) == engine.PRESENT
+                                 for s in subjects])
+    score = pl.when(present).then(pl.sum_horizontal([pl.col(s) for s in subjects]))
+    return frame.join(ids, on="考号", how="left").select(
+        "考号", scores_io.STUDENT_ID, "学校", score.alias("score"))
+
+
+def _store_value_added(exam: Exam) -> None:
+    """增值评价 against the exam's intake exam, for each subject both exams have and for 总分
+    of those subjects; students matched by 学籍号 where both exams have it, else by 考号. A
+    subject the model cannot be fitted for stores its reason instead."""
+    from yanxun.quality import value_added as va
+
+    intake = exam.intake_exam
+    common = [s.name for s in exam.subjects.all() if intake.subjects.filter(name=s.name).exists()]
+    tables = []
+    for subject in [*common, engine.TOTAL] if common else []:
+        names = common if subject == engine.TOTAL else [subject]
+        try:
+            later = _value_added_frame(exam, names)
+            earlier = _value_added_frame(intake, names)
+            both_ids = (later[scores_io.STUDENT_ID].is_not_null().any()
+                        and earlier[scores_io.STUDENT_ID].is_not_null().any())
+            key = scores_io.STUDENT_ID if both_ids else "考号"
+            matched, counts = va.match(earlier, later, key)
+            if matched.height < 3 or matched["学校"].n_unique() < 2:
+                raise scores_io.InputError(f"匹配到的学生不足（{matched.height} 人），无法估计")
+            model, schools = va.value_added(matched)
+            model |= {"key": key, "unmatched": counts["unmatched_intake"]
+                      + counts["unmatched_outcome"], **counts}
+            rows = [{**_json_safe(r), "school": _school_pk(r["school"])}
+                    for r in schools.iter_rows(named=True)]
+            payload = [{"model": _json_safe(model), "schools": rows}]
+        except scores_io.QualityError as exc:
+            payload = [{"error": str(exc)}]
+        tables.append(ExamTable(exam=exam, name=f"value_added:{subject}", school_id=None,
+                                rows=payload))
+    with transaction.atomic():
+        ExamTable.objects.filter(exam=exam, name__startswith="value_added:").delete()
+        ExamTable.objects.bulk_create(tables)
 
 
 def _school_pk(label: str | None) -> int | None:

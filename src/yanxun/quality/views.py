@@ -9,15 +9,16 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from yanxun.core.enums import DataScope
 from yanxun.core.exports import XLSX_TYPE, content_disposition
 from yanxun.core.imports.progress import read_progress
 from yanxun.core.listing import render_list
-from yanxun.core.permissions import scoped
+from yanxun.core.permissions import best_scope, has_perm, scoped
 from yanxun.org.models import School
 from yanxun.quality import lists, reports, rules, selectors, services
 from yanxun.quality.enums import ExamStatus
@@ -60,6 +61,8 @@ def exam_detail(request, pk):
         "analysed": exam.status == ExamStatus.ANALYSED,
         "running": exam.status == ExamStatus.ANALYSING,
         "sees_all": selectors.sees_all_schools(request.user),
+        "teacher_only": best_scope(request.user, rules.VIEW_REPORTS)
+        not in (DataScope.ALL, DataScope.UNIT),
     }
     if context["analysed"]:
         context["schools"] = selectors.report_schools(request.user, exam)
@@ -271,6 +274,23 @@ def school_report_xlsx(request, pk, school_pk):
     report = selectors.school_report(request.user, exam, school)
     return _xlsx(reports.report_xlsx(report, title=f"{exam.name} {school.name} 报告"),
                  f"{exam.name}_{school.name}_报告.xlsx")
+
+
+@login_required
+def value_added(request, pk):
+    """增值评价 against the exam's intake exam: center staff see every school; a school
+    administrator sees their school named and the others as anonymous points."""
+    exam = _analysed(request.user, pk)
+    if not has_perm(request.user, rules.VIEW_REPORTS) or best_scope(
+            request.user, rules.VIEW_REPORTS) not in (DataScope.ALL, DataScope.UNIT):
+        raise PermissionDenied("无权查看增值评价。")
+    result = selectors.value_added(request.user, exam, request.GET.get("subject", ""))
+    if result is None:
+        raise Http404("该考试没有入口考试，或尚未计算增值。")
+    chart = reports.caterpillar_chart(result.schools, result.subject) if result.model else None
+    return render(request, "quality/value_added.html", {
+        "exam": exam, "page_title": f"{exam.name} · 增值评价", "result": result,
+        "report": result, "subject": result.subject, "chart": chart})
 
 
 def _xlsx(data: bytes, filename: str) -> HttpResponse:
