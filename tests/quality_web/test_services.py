@@ -106,6 +106,23 @@ def test_analysis_stores_exact_figures(world, tmp_path):
     assert all_pass == [{"n": 4, "all_pass_rate": 0.75}]
 
 
+def test_no_score_without_its_student_after_import_and_reimport(world, tmp_path):
+    """Score has no database foreign keys (ADR 0009): the services keep the rows sound."""
+    exam = analysed_exam(world, tmp_path)
+    services.scores_stage(actor=world.users["admin"], exam=exam,
+                          upload=write_csv(tmp_path, CSV), original_name="again.csv")
+    services.scores_write(actor=world.users["admin"], exam=exam)
+    students = set(ExamStudent.objects.values_list("pk", flat=True))
+    subjects = set(exam.subjects.values_list("pk", flat=True))
+    scores = list(Score.objects.values_list("student_id", "subject_id", "student__exam_id"))
+    assert len(scores) == 12
+    assert {s for s, _, _ in scores} == students
+    assert {s for _, s, _ in scores} == subjects
+    assert {e for _, _, e in scores} == {exam.pk}
+    exam.delete()
+    assert Score.objects.count() == 0
+
+
 def test_reimport_replaces_the_scores(world, tmp_path):
     exam = analysed_exam(world, tmp_path)
     fewer = "\n".join(CSV.strip().splitlines()[:3]) + "\n"
