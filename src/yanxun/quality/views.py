@@ -190,16 +190,13 @@ def _analysed(user, pk):
     return exam
 
 
-def _subject_tables(report, *, relative: bool, rows_attr: str) -> list[dict]:
-    out = []
-    for subject in report.subjects:
-        rows = reports.by_subject(getattr(report, rows_attr), subject)
-        out.append({"subject": subject,
-                    "district": [reports.cells(r, relative=False)
-                                 for r in reports.by_subject(report.district, subject)],
-                    "rows": [{"row": r, "cells": reports.cells(r, relative=relative)}
-                             for r in rows]})
-    return out
+def _subject_table(report, subject: str, *, relative: bool, rows_attr: str) -> dict:
+    """The figures of one subject: the district's row, then one row per unit."""
+    rows = reports.by_subject(getattr(report, rows_attr), subject)
+    return {"subject": subject,
+            "district": [reports.cells(r, relative=False)
+                         for r in reports.by_subject(report.district, subject)],
+            "rows": [{"row": r, "cells": reports.cells(r, relative=relative)} for r in rows]}
 
 
 @login_required
@@ -218,10 +215,10 @@ def district_report(request, pk):
                                            f"{subject} 全区分数段分布")}
     if tops:
         charts["top"] = reports.top_n_chart(report.tables["top_n"], tops[0])
-    tables = _subject_tables(report, relative=True, rows_attr="schools")
     return render(request, "quality/district_report.html", {
         "exam": exam, "page_title": f"{exam.name} · 全区报告", "report": report,
-        "subject": subject, "subject_table": next(t for t in tables if t["subject"] == subject),
+        "subject": subject,
+        "subject_table": _subject_table(report, subject, relative=True, rows_attr="schools"),
         "district_headers": reports.headers(relative=False),
         "school_headers": reports.headers(relative=True),
         "charts": charts,
@@ -248,7 +245,6 @@ def school_report(request, pk, school_pk):
     subject = request.GET.get("subject") or (report.subjects[-1] if report.subjects else "")
     if subject not in report.subjects:
         subject = report.subjects[-1]
-    tables = _subject_tables(report, relative=True, rows_attr="classes")
     charts = {"bands": reports.bands_chart(report.tables.get("bands", []), subject,
                                            f"{subject} 本校分数段分布")}
     return render(request, "quality/school_report.html", {
@@ -258,7 +254,7 @@ def school_report(request, pk, school_pk):
                         for r in report.schools],
         "district_rows": [{"row": r, "cells": reports.cells(r, relative=False)}
                           for r in report.district],
-        "subject_table": next(t for t in tables if t["subject"] == subject),
+        "subject_table": _subject_table(report, subject, relative=True, rows_attr="classes"),
         "district_headers": reports.headers(relative=False),
         "school_headers": reports.headers(relative=True),
         "all_pass": report.tables.get("all_pass", []),
