@@ -194,6 +194,13 @@ PAGES: dict[str, list[Case]] = {
     "quality:exam_progress": [Case(page(403, **EXAM_STAFF), kwargs=_exam)],
     "quality:district_report": [Case(page(403, **REPORT_CENTRE), kwargs=_exam)],
     "quality:district_report_xlsx": [Case(page(403, **REPORT_CENTRE), kwargs=_exam)],
+    "quality:district_report_pdf": [Case(page(403, **REPORT_CENTRE), kwargs=_exam)],
+    "quality:school_report_pdf": [
+        Case(page(404, **{**REPORT_CENTRE, SCHOOL_ADMIN: 200, JUDGE: 403}),
+             kwargs=_exam_school_a, label="school A"),
+        Case(page(404, **{**REPORT_CENTRE, JUDGE: 403}), kwargs=_exam_school_b,
+             label="school B"),
+    ],
     # The matrix exam has no intake exam: whoever may see value added gets "not found".
     "quality:value_added": [Case(page(403, **{**REPORT_CENTRE, ADMIN: 404, LEADER: 404,
                                               TRAINER: 404, SCHOOL_ADMIN: 404}),

@@ -121,3 +121,17 @@ def test_analysis_runs_from_the_page_and_reports_progress(client, world, exam,
     assert exam.status == ExamStatus.ANALYSING
     progress = client.get(reverse("quality:exam_progress", args=[exam.pk]))
     assert 'data-testid="analysis-progress"' in progress.content.decode()
+
+
+def test_school_report_pdf_has_the_school_and_no_other(client, world, exam):
+    from tests.core.pdf_text import read_pdf
+
+    _client(client, world, "school_admin")
+    response = client.get(reverse("quality:school_report_pdf", args=[exam.pk, world.school_a.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    facts = read_pdf(response.content)
+    text = "\n".join(facts.runs)
+    assert f"2026 秋季九年级联考 {world.school_a.name} 质量分析报告" in text
+    assert world.school_b.name not in text
+    assert "总分 本校分数段分布" in text
+    assert "68.33" in text  # 语文 mean of 城东实验学校's three present students

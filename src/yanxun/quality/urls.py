@@ -14,8 +14,11 @@ urlpatterns = [
     path("<int:pk>/progress/", views.exam_progress, name="exam_progress"),
     path("<int:pk>/report/", views.district_report, name="district_report"),
     path("<int:pk>/report.xlsx", views.district_report_xlsx, name="district_report_xlsx"),
+    path("<int:pk>/report.pdf", views.district_report_pdf, name="district_report_pdf"),
     path("<int:pk>/value-added/", views.value_added, name="value_added"),
     path("<int:pk>/schools/<int:school_pk>/", views.school_report, name="school_report"),
     path("<int:pk>/schools/<int:school_pk>/report.xlsx", views.school_report_xlsx,
          name="school_report_xlsx"),
+    path("<int:pk>/schools/<int:school_pk>/report.pdf", views.school_report_pdf,
+         name="school_report_pdf"),
 ]

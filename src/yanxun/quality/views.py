@@ -289,6 +289,78 @@ def value_added(request, pk):
         "report": result, "subject": result.subject, "chart": chart})
 
 
+def _pdf_sections(report, *, unit_rows: str, unit_label: str) -> list[dict]:
+    """Per subject: the district's row, then the units' rows (schools or classes)."""
+    sections = []
+    for subject in report.subjects:
+        rows = [{"label": "全区", "district": True,
+                 "cells": reports.cells(r, relative=False) + [""] * len(reports.RELATIVE)}
+                for r in reports.by_subject(report.district, subject)]
+        if unit_rows == "classes":  # a school's report: the school itself, then its classes
+            rows += [{"label": "本校", "district": True,
+                      "cells": reports.cells(r, relative=True)}
+                     for r in reports.by_subject(report.schools, subject)]
+        for r in reports.by_subject(getattr(report, unit_rows), subject):
+            rows.append({"label": r.class_name or r.school, "district": False,
+                         "cells": reports.cells(r, relative=True)})
+        sections.append({"heading": subject, "unit_label": unit_label, "rows": rows,
+                         "headers": reports.headers(relative=True)})
+    return sections
+
+
+def _pdf(template_context: dict, charts: list[tuple[str, dict]], filename: str) -> HttpResponse:
+    """The report as a PDF: charts drawn as SVG on the server (core.charts), the page by
+    WeasyPrint (core.pdf)."""
+    from yanxun.core.charts import ChartError, ChartSpec, render_svgs, svg_data_uri
+    from yanxun.core.pdf import PdfError, render_pdf
+
+    try:
+        svgs = render_svgs([ChartSpec(option, 640, 320) for _, option in charts])
+        template_context["charts"] = [{"caption": caption, "uri": svg_data_uri(svg)}
+                                      for (caption, _), svg in zip(charts, svgs, strict=True)]
+        data = render_pdf("quality/report_pdf.html", template_context)
+    except (ChartError, PdfError) as exc:
+        return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition(filename)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def district_report_pdf(request, pk):
+    exam = _analysed(request.user, pk)
+    if not selectors.sees_all_schools(request.user):
+        raise PermissionDenied("全区报告只对中心人员开放。")
+    report = selectors.district_report(request.user, exam)
+    total = report.subjects[-1]
+    charts = [("总分 各校平均分", reports.school_means_chart(report, total)),
+              ("总分 全区分数段分布", reports.bands_chart(report.tables.get("bands", []), total,
+                                                   "总分 全区分数段分布"))]
+    tops = sorted({r["n_top"] for r in report.tables.get("top_n", [])})
+    if tops:
+        charts.append((f"前 {tops[0]} 名占比与生源比",
+                       reports.top_n_chart(report.tables["top_n"], tops[0])))
+    title = f"{exam.name} 全区质量分析报告"
+    return _pdf({"exam": exam, "title": title,
+                 "sections": _pdf_sections(report, unit_rows="schools", unit_label="学校")},
+                charts, f"{exam.name}_全区报告.pdf")
+
+
+@login_required
+def school_report_pdf(request, pk, school_pk):
+    exam = _analysed(request.user, pk)
+    school = selectors.school_for_report(request.user, exam, school_pk)
+    report = selectors.school_report(request.user, exam, school)
+    total = report.subjects[-1]
+    charts = [("总分 本校分数段分布", reports.bands_chart(report.tables.get("bands", []), total,
+                                                   "总分 本校分数段分布"))]
+    title = f"{exam.name} {school.name} 质量分析报告"
+    return _pdf({"exam": exam, "title": title,
+                 "sections": _pdf_sections(report, unit_rows="classes", unit_label="班级")},
+                charts, f"{exam.name}_{school.name}_报告.pdf")
+
+
 def _xlsx(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type=XLSX_TYPE)
     response["Content-Disposition"] = content_disposition(filename)
