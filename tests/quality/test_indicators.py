@@ -8,7 +8,7 @@ from fractions import Fraction
 import polars as pl
 import pytest
 
-from yanxun.quality import engine
+from yanxun.quality import engine, followup
 
 
 def rows(frame: pl.DataFrame, *columns: str) -> list[tuple]:
@@ -160,9 +160,9 @@ def test_score_bands_put_the_full_mark_in_the_last_band(exam):
 def test_borderline_students_below_each_line(exam):
     a = exam({"语文": 100}, [("甲", "1", 84.5), ("甲", "1", 80), ("甲", "1", 79.5),
                             ("甲", "1", 55), ("甲", "1", 85)])
-    near = engine.borderline_students(a, "excellent").filter(pl.col("subject") == 0)
+    near = followup.borderline_students(a, "excellent").filter(pl.col("subject") == 0)
     assert rows(near.sort("student"), "student", "score", "gap") == [(0, 84.5, 0.5), (1, 80.0, 5.0)]
-    assert rows(engine.borderline_students(a, "pass").filter(pl.col("subject") == 0),
+    assert rows(followup.borderline_students(a, "pass").filter(pl.col("subject") == 0),
                 "score", "gap") == [(55.0, 5.0)]
 
 
@@ -180,7 +180,7 @@ def test_teacher_results_pool_their_classes(exam):
                                         ("甲", "2班", 90, 50), ("乙", "1班", 40, 60)])
     links = pl.DataFrame({"学校": ["甲", "甲", "乙", "甲"], "班级": ["1班", "2班", "1班", "1班"],
                           "科目": ["语文", "语文", "语文", "数学"], "教师": ["张", "张", "李", "王"]})
-    t = engine.teacher_stats(a, links)
+    t = followup.teacher_stats(a, links)
     assert rows(t, "教师", "subject", "classes", "n", "mean", "median", "pass_rate") == [
         ("张", 0, 2, 3, pytest.approx(230 / 3), 80.0, 1.0), ("李", 0, 1, 1, 40.0, 40.0, 0.0),
         ("王", 1, 1, 2, 80.0, 80.0, 1.0)]
@@ -192,7 +192,7 @@ def test_bottom_fifth_followed_into_a_later_exam(exam):
                                 ("甲", "1", 90), ("乙", "1", 40), ("乙", "1", 40), ("乙", "1", 95)])
     later = exam({"数学": 100}, [("甲", "1", 95), ("甲", "1", 60), ("甲", "1", 70), ("甲", "1", 80),
                                 ("甲", "1", 90), ("乙", "1", 30), ("乙", "1", 85), ("乙", "1", 99)])
-    follow = engine.bottom_followup(first, later)
+    follow = followup.bottom_followup(first, later)
     assert rows(follow, "school", "n_bottom", "matched", "still_bottom") == [
         ("甲", 1, 1, 0), ("乙", 2, 2, 1)]
     # district percentile = share of the district below: before 甲's 50 → 2/8, after 95 → 6/8.

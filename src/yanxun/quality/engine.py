@@ -143,7 +143,9 @@ class Analysis:
     def student_ranks(self, school_id: int | None = None) -> pl.DataFrame:
         """Per student and subject: score, rank in the district and in the school, and for
         总分 the rank within the student's elective combination (one school: school_id)."""
-        return student_ranks(self, school_id)
+        from yanxun.quality import followup
+
+        return followup.student_ranks(self, school_id)
 
     def tables(self) -> dict[str, pl.DataFrame]:
         from yanxun.quality import tables
@@ -152,7 +154,7 @@ class Analysis:
 
 
 # ---------------------------------------------------------------------------------------
-# Preparing: ids, totals, and the long frame (one row per student and subject)
+# Preparing: ids and totals (one row per student)
 # ---------------------------------------------------------------------------------------
 
 
@@ -199,11 +201,19 @@ def _student_columns(spec: ExamSpec) -> list[pl.Expr]:
     )
     return [
         has_total.alias("has_total"),
-        pl.when(has_total).then(pl.sum_horizontal([pl.col(s.name) for s in subs])).alias("total"),
+        pl.when(has_total).then(_added([pl.col(s.name).fill_null(0) for s in subs])).alias("total"),
         pl.sum_horizontal(taken_full).cast(pl.Int64).alias("total_full"),
         pl.when(has_total).then(pl.all_horizontal(passes)).alias("all_pass"),
         combination.alias("combination"),
     ]
+
+
+def _added(terms: list[pl.Expr]) -> pl.Expr:
+    """t1 + t2 + … (a chain of additions: quicker than sum_horizontal on a few columns)."""
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
 
 
 def prepare(frame: pl.DataFrame, spec: ExamSpec) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -230,19 +240,21 @@ def prepare(frame: pl.DataFrame, spec: ExamSpec) -> tuple[pl.DataFrame, pl.DataF
 CELL_CODES = NOT_TAKEN + 1  # rows 0 … NOT_TAKEN of a lookup: a status without a score
 
 
-def _thresholds(lines: Lines, width: Fraction, full: int | pl.Expr) -> dict[str, pl.Expr]:
-    """Integer thresholds in hundredths: score ≥ t_<line>, score < t_low, and the 临界生
-    lower bound b_<line>. Literals for a subject's full mark; per row for a column (总分)."""
+def _threshold_shares(lines: Lines, width: Fraction) -> dict[str, Fraction]:
+    """Thresholds as shares of the full mark: score ≥ t_<line>, score < t_low, and the 临界生
+    lower bound b_<line> = line − width (a share below 0 counts as 0)."""
+    shares = {f"t_{name}": share for name, share in lines.upper().items()}
+    shares["t_low"] = lines.low
+    shares |= {f"b_{name}": share - width for name, share in lines.upper().items()}
+    return {name: max(share, Fraction(0)) for name, share in shares.items()}
 
-    def at(share: Fraction) -> pl.Expr:
-        share = max(share, Fraction(0))
-        if isinstance(full, int):
-            return pl.lit(ceil_share(share, full), pl.Int64)
-        return ceil_share_expr(share, full)
 
-    result = {f"t_{name}": at(share) for name, share in lines.upper().items()}
-    result["t_low"] = at(lines.low)
-    return result | {f"b_{name}": at(share - width) for name, share in lines.upper().items()}
+def line_thresholds(lines: Lines, width: Fraction, full: int | pl.Expr) -> dict[str, pl.Expr]:
+    """Integer thresholds in hundredths, ceil(share × full): literals for a subject's full
+    mark, per row for a column of full marks (总分)."""
+    return {name: pl.lit(ceil_share(share, full), pl.Int64) if isinstance(full, int)
+            else ceil_share_expr(share, full)
+            for name, share in _threshold_shares(lines, width).items()}
 
 
 def _band_count(width: Fraction) -> int:
@@ -255,7 +267,7 @@ def unit_flags(spec: ExamSpec, lines: Lines, score: pl.Expr, status: pl.Expr,
     (cumulative), below the low line, within the 临界生 width below each line; the cell's
     status when not present; and the score's band (band k covers [k·w, (k+1)·w) × full, the
     last one including the full mark)."""
-    th = _thresholds(lines, spec.borderline_width, full)
+    th = line_thresholds(lines, spec.borderline_width, full)
     flags = {name: score >= th[f"t_{name}"] for name in LINE_NAMES}
     flags["low"] = score < th["t_low"]
     flags |= {f"near_{n}": (score >= th[f"b_{n}"]) & (score < th[f"t_{n}"]) for n in LINE_NAMES}
@@ -268,11 +280,11 @@ def unit_flags(spec: ExamSpec, lines: Lines, score: pl.Expr, status: pl.Expr,
 
 @dataclass(frozen=True)
 class Counters:
-    """The facts of a row (`unit_flags`) packed into a few Int64 words, `width` bits per fact,
-    so that one sum per word counts several facts at once (three sums instead of twenty-one
-    for a class). A count never exceeds the number of rows summed into it — a class for the
-    unit statistics, all the students for a teacher — so width = the bit length of that
-    bound cannot overflow. Unpacked counts are then added up as ordinary integers."""
+    """The facts of a row (`unit_flags`) packed into Int128 words, `width` bits per fact, so
+    that one sum per word counts many facts at once (one sum instead of twenty-one for a
+    subject in a class of up to 63). A count never exceeds the number of rows summed into
+    it — a class for the unit statistics, all the students for a teacher — so width = the
+    bit length of that bound cannot overflow. Unpacked counts are ordinary Int64 again."""
 
     width: int
     words: tuple[tuple[str, ...], ...]
@@ -282,7 +294,7 @@ class Counters:
         bands = tuple(f"band{b}" for b in range(_band_count(spec.band_width)))
         names = (*FLAGS, *STATUS_NAMES.values(), *bands)
         width = max(1, largest.bit_length())
-        per_word = max(1, 63 // width)
+        per_word = max(1, 127 // width)  # Int128 sums cost what Int64 sums do
         return cls(width, tuple(names[i:i + per_word] for i in range(0, len(names), per_word)))
 
     @property
@@ -293,62 +305,120 @@ class Counters:
     def counts(self) -> list[str]:
         return [f"n_{name}" for word in self.words for name in word]
 
-    def pack(self, flags: dict[str, pl.Expr], prefix: str = "") -> list[pl.Expr]:
-        """Σ fact · 2^(width·j) per word (when/then with literals: 4 × faster than casts)."""
-        zero = pl.lit(0, pl.Int64)
-        words = []
+    def pack_rows(self, facts: pl.DataFrame) -> pl.DataFrame:
+        """Σ fact · 2^(width·j) per word, for a small frame of facts (a lookup of a few dozen
+        rows): a null fact packs 0, it counts nothing."""
+        rows = facts.rows(named=True)
+        return pl.DataFrame(
+            {f"w{k}": [sum(1 << (self.width * j) for j, f in enumerate(word) if row[f])
+                       for row in rows] for k, word in enumerate(self.words)},
+            schema={f"w{k}": pl.Int128 for k in range(len(self.words))},
+        )
+
+    def unpack(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        """The counts n_<fact> in place of the words, in two steps: each word into Int64
+        pieces of whole fields, then the fields (Int128 division costs twice Int64's)."""
+        per_piece, mask = 63 // self.width, 1 << self.width
+        pieces, fields = [], []
         for k, word in enumerate(self.words):
-            terms = [pl.when(flags[f]).then(pl.lit(1 << (self.width * j), pl.Int64))
-                     .otherwise(zero) for j, f in enumerate(word)]
-            expr = terms[0]
-            for term in terms[1:]:
-                expr = expr + term
-            words.append(expr.alias(f"{prefix}w{k}"))  # a null fact packs 0: it counts nothing
-        return words
-
-    def unpack(self) -> list[pl.Expr]:
-        mask = 1 << self.width
-        return [
-            ((pl.col(f"w{k}") // (1 << (self.width * j))) % mask).alias(f"n_{f}")
-            for k, word in enumerate(self.words) for j, f in enumerate(word)
-        ]
+            for p in range(0, len(word), per_piece):
+                shift, piece = 1 << (self.width * p), f"w{k}p{p}"
+                pieces.append(((pl.col(f"w{k}") // shift) % (1 << (self.width * per_piece)))
+                              .cast(pl.Int64).alias(piece))
+                fields += [((pl.col(piece) // (1 << (self.width * j))) % mask).alias(f"n_{f}")
+                           for j, f in enumerate(word[p:p + per_piece])]
+        names = [*self.columns, *(e.meta.output_name() for e in pieces)]
+        return frame.with_columns(pieces).with_columns(fields).drop(names)
 
 
-def _lookup(spec: ExamSpec, subject: Subject, counters: Counters, low: int,
-            high: int) -> pl.DataFrame:
-    """The packed words of every possible cell of a subject: rows 0 … NOT_TAKEN a status
-    without a score, then one row per score from `low` to `high` (hundredths)."""
-    statuses = pl.DataFrame({"status": range(CELL_CODES), "score": [None] * CELL_CODES},
-                            schema={"status": pl.UInt8, "score": pl.Int64})
-    scores = pl.select(status=pl.lit(PRESENT, pl.UInt8),
-                       score=pl.int_range(low, high + 1, dtype=pl.Int64))
-    flags = unit_flags(spec, spec.lines_for(subject), pl.col("score"), pl.col("status"),
-                       subject.full)
-    return pl.concat([statuses, scores]).select(counters.pack(flags))
+def _breaks(spec: ExamSpec, lines: Lines, full: int) -> list[int]:
+    """The scores at which a fact of `unit_flags` can change, for one full mark: 0, the
+    lines, the 临界生 lower bounds and the band edges (band ≥ k from ceil(k·w·full)). Every
+    fact is constant from one break to the next, and below 0."""
+    width = spec.band_width
+    edges = [ceil_share(k * width, full) for k in range(1, _band_count(width))]
+    lines_at = [ceil_share(share, full)
+                for share in _threshold_shares(lines, spec.borderline_width).values()]
+    return sorted({0, *lines_at, *edges})
+
+
+@dataclass(frozen=True)
+class Intervals:
+    """The packed words of every cell without a score (rows 0 … NOT_TAKEN, by status) and of
+    every interval between breaks for each full mark (one row per interval, the facts taken
+    at its lowest score): a few dozen rows per set of lines, whatever the number of students."""
+
+    words: pl.DataFrame
+    first: dict[int, int]  # full mark → row of its first interval (the scores below 0)
+    breaks: dict[int, list[int]]
+
+    @classmethod
+    def build(cls, spec: ExamSpec, lines: Lines, fulls: list[int],
+              counters: Counters) -> Intervals:
+        breaks = {full: _breaks(spec, lines, full) for full in fulls}
+        first, rows = {}, [(None, code, 0) for code in range(CELL_CODES)]
+        for full, cuts in breaks.items():
+            first[full] = len(rows)
+            rows += [(score, PRESENT, full) for score in (-1, *cuts)]
+        cells = pl.DataFrame(rows, orient="row",
+                             schema={"score": pl.Int64, "status": pl.UInt8, "full": pl.Int64})
+        facts = unit_flags(spec, lines, pl.col("score"), pl.col("status"), pl.col("full"))
+        return cls(counters.pack_rows(cells.select(**facts)), first, breaks)
+
+    def lookup(self, fulls: list[int], low: int, high: int) -> pl.DataFrame:
+        """One row per cell: the statuses, then for each full mark in `fulls` the scores
+        from `low` to `high` (hundredths), each given the words of its interval."""
+        scores = pl.int_range(low, high + 1, eager=True)
+        index = [pl.int_range(CELL_CODES, eager=True)]
+        for full in fulls:  # the interval of a score: the number of breaks ≤ it
+            inside = pl.Series(self.breaks[full]).search_sorted(scores, side="right")
+            index.append(inside.cast(pl.Int64) + self.first[full])
+        return self.words.select(pl.all().gather(pl.concat(index)))
+
+
+def _lookups(students: pl.DataFrame, spec: ExamSpec,
+             counters: Counters) -> list[tuple[pl.Expr, pl.DataFrame]]:
+    """Per unit (subjects, then 总分): each student's cell, and the packed words by cell. A
+    unit's facts depend on the cell alone (for 总分 with electives, on the cell and the
+    student's full mark), so they are computed once per possible cell and looked up: the
+    cell of a score is its row in the lookup, a cell without a score its status code."""
+    scores = _scores(spec)
+    seen = students.select(*[x.min().alias(f"low{i}") for i, x in enumerate(scores)],
+                           *[x.max().alias(f"high{i}") for i, x in enumerate(scores)]).row(0)
+    fulls = students["total_full"].unique().sort().to_list()
+    which = (pl.col("total_full").replace_strict(fulls, range(len(fulls)), return_dtype=pl.Int64)
+             if len(fulls) > 1 else pl.lit(0, pl.Int64))
+    units = [(spec.lines_for(s), [s.full], pl.lit(0, pl.Int64), pl.col(status_column(s.name)))
+             for s in spec.subjects]
+    units.append((spec.lines, fulls, which, _total_status()))
+    by_lines: dict[Lines, list[int]] = {}
+    for lines, unit_fulls, _, _ in units:
+        by_lines.setdefault(lines, []).extend(f for f in unit_fulls if f not in by_lines[lines])
+    intervals = {lines: Intervals.build(spec, lines, f, counters) for lines, f in by_lines.items()}
+    tables: dict[tuple, pl.DataFrame] = {}
+    result = []
+    for i, (score, (lines, unit_fulls, full_index, status)) in enumerate(zip(scores, units,
+                                                                           strict=True)):
+        low, high = seen[i], seen[len(scores) + i]
+        low, high = (0, -1) if low is None else (low, high)
+        key = (lines, tuple(unit_fulls), low, high)
+        if key not in tables:
+            tables[key] = intervals[lines].lookup(unit_fulls, low, high)
+        cell = (score - low + CELL_CODES + full_index * (high - low + 1)).fill_null(status)
+        result.append((cell, tables[key]))
+    return result
+
+
+def _total_status() -> pl.Expr:
+    """总分 is present for a student with a 总分, absent otherwise (whatever the reason)."""
+    return pl.when(pl.col("has_total")).then(PRESENT).otherwise(ABSENT).cast(pl.UInt8)
 
 
 def _packed_words(students: pl.DataFrame, spec: ExamSpec, counters: Counters) -> list[pl.Expr]:
-    """Per student, the packed words `{i}:w{k}` of every subject i, then of 总分. A subject's
-    facts depend on its cell alone, so they are computed once per possible cell (a few
-    thousand; subjects with the same full mark and lines share them) and looked up by cell;
-    总分's lines depend on the student's full mark (the electives taken), so its facts are
-    computed per student."""
-    names = [s.name for s in spec.subjects]
-    seen = students.select(pl.col(names).min().name.suffix("::low"),
-                           pl.col(names).max().name.suffix("::high")).row(0)
-    tables: dict[tuple, pl.DataFrame] = {}
-    words = []
-    for i, s in enumerate(spec.subjects):
-        low = min(0, seen[i] if seen[i] is not None else 0)
-        high = max(s.full, seen[len(names) + i] or 0)
-        key = (s.full, spec.lines_for(s), low, high)
-        if key not in tables:
-            tables[key] = _lookup(spec, s, counters, low, high)
-        cell = (pl.col(s.name) - low + CELL_CODES).fill_null(pl.col(status_column(s.name)))
-        words += [pl.lit(tables[key][w]).gather(cell).alias(f"{i}:{w}") for w in counters.columns]
-    status = pl.when(pl.col("has_total")).then(PRESENT).otherwise(ABSENT)
-    flags = unit_flags(spec, spec.lines, pl.col("total"), status, pl.col("total_full"))
-    return words + counters.pack(flags, prefix=f"{len(spec.subjects)}:")
+    """Per student, the packed words `{i}:w{k}` of every subject i, then of 总分."""
+    return [pl.lit(table[w]).gather(cell).alias(f"{i}:{w}")
+            for i, (cell, table) in enumerate(_lookups(students, spec, counters))
+            for w in counters.columns]
 
 
 # ---------------------------------------------------------------------------------------
@@ -366,9 +436,9 @@ def _scores(spec: ExamSpec) -> list[pl.Expr]:
 
 
 def _unit_aggs(spec: ExamSpec, counters: Counters) -> list[pl.Expr]:
-    """Per group and unit i: `{i}:n`, Σx, Σx², max, min, median and the packed word sums."""
+    """Per group and unit i: `{i}:n`, Σx, Σx², max, min and the packed word sums."""
     aggs = []
-    for i, score in enumerate(_scores(spec)):
+    for i in range(len(spec.names)):
         score = pl.col(f"{i}:score")
         aggs += [
             score.count().cast(pl.Int64).alias(f"{i}:n"),
@@ -376,25 +446,31 @@ def _unit_aggs(spec: ExamSpec, counters: Counters) -> list[pl.Expr]:
             (score * score).sum().alias(f"{i}:sumsq"),
             score.max().alias(f"{i}:max_h"),
             score.min().alias(f"{i}:min_h"),
-            score.median().alias(f"{i}:median_h"),
             *[pl.col(f"{i}:{w}").sum() for w in counters.columns],
         ]
     return aggs
 
 
-def _stack(wide: pl.LazyFrame, keys: list[str], units: int, names: list[str]) -> pl.LazyFrame:
-    """Columns `{i}:<name>` of a wide frame as one row per unit i and key (unit by unit)."""
-    return pl.concat([
-        wide.select(*keys, subject=pl.lit(i, pl.UInt8),
-                    **{name: pl.col(f"{i}:{name}") for name in names})
-        for i in range(units)
-    ], how="vertical")
+def _stack(wide: pl.DataFrame, keys: list[str], units: int, names: list[str]) -> pl.LazyFrame:
+    """Columns `{i}:<name>` of a wide frame as one row per unit i and key (unit by unit). By
+    unpivoting, not by concatenating a selection per unit: for an exam of a single class
+    those would be one-row frames, whose concatenation Polars keeps as constant columns and
+    divides by through a reciprocal, one unit in the last place off."""
+    first, *rest = names
+    stacked = wide.unpivot(on=[f"{i}:{first}" for i in range(units)], index=keys,
+                           value_name=first)
+    return stacked.lazy().select(
+        *keys, subject=(pl.int_range(pl.len()) // max(wide.height, 1)).cast(pl.UInt8),
+        **{first: pl.col(first)},
+        **{name: pl.lit(wide.unpivot(on=[f"{i}:{name}" for i in range(units)])["value"])
+           for name in rest},
+    )
 
 
 def _student_passes(students: pl.DataFrame, spec: ExamSpec, counters: Counters):
-    """The only passes over the scores, run side by side: per class (every subject and 总分:
-    sums, extremes, medians, packed counts, and the 全科合格 counts), per school (medians) and
-    for the district (medians)."""
+    """The only passes over the scores: per class (every subject and 总分 side by side: n, Σx,
+    Σx², max, min, the packed counts and the 全科合格 counts), medians per class and per
+    school (on the streaming engine, quicker at them), and medians for the district."""
     scores = _scores(spec)
     medians = [score.median().alias(f"{i}:median_h") for i, score in enumerate(scores)]
     rows = students.select(  # materialised: each lookup runs once, not once per class
@@ -402,15 +478,36 @@ def _student_passes(students: pl.DataFrame, spec: ExamSpec, counters: Counters):
         *[score.alias(f"{i}:score") for i, score in enumerate(scores)],
         *_packed_words(students, spec, counters),
     )
-    return collect_all([
-        rows.lazy().group_by("class_id", maintain_order=True).agg(
-            pl.col("school_id").first(), *_unit_aggs(spec, counters),
-            pl.col("has_total").sum().cast(pl.Int64).alias("with_total"),
-            pl.col("all_pass").sum().cast(pl.Int64).alias("all_pass"),
-        ),
-        students.lazy().group_by("school_id", maintain_order=True).agg(medians),
-        students.lazy().select(medians),
-    ])
+    per_class = rows.lazy().group_by("class_id", maintain_order=True).agg(
+        pl.col("school_id").first(), *_unit_aggs(spec, counters),
+        pl.col("has_total").sum().cast(pl.Int64).alias("with_total"),
+        pl.col("all_pass").sum().cast(pl.Int64).alias("all_pass"),
+    ).collect(engine="in-memory")
+    per_class_median, per_school = pl.collect_all([
+        students.lazy().group_by(key, maintain_order=True).agg(medians)
+        for key in ("class_id", "school_id")
+    ], engine="streaming")
+    per_class = per_class.join(per_class_median, on="class_id", maintain_order="left")
+    return per_class, per_school, _district_medians(students, spec)
+
+
+def _district_medians(students: pl.DataFrame, spec: ExamSpec) -> pl.DataFrame:
+    """The median of every unit over all students: the middle score, or the mean of the two
+    middle scores, found among the n // 2 + 1 smallest (a selection in linear time, where
+    Polars' median sorts the whole column)."""
+    scores = _scores(spec)
+    counts = students.select(score.count() for score in scores).row(0)
+    return students.select(_middle(score, n).alias(f"{i}:median_h")
+                           for i, (score, n) in enumerate(zip(scores, counts, strict=True)))
+
+
+def _middle(score: pl.Expr, n: int) -> pl.Expr:
+    if n == 0:
+        return pl.lit(None, pl.Float64)
+    smallest = score.bottom_k(n // 2 + 1)  # nulls come last: only scores are taken
+    if n % 2:
+        return smallest.max().cast(pl.Float64)
+    return smallest.top_k(2).sum() / 2
 
 
 def unit_keys(n_classes: int, n_schools: int) -> dict[str, pl.Expr]:
@@ -429,7 +526,7 @@ def _rollup(sums: pl.LazyFrame, keys: list[str], counts: list[str]) -> pl.LazyFr
     )
 
 
-def _medians(rows: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+def unit_medians(rows: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
     return rows.group_by(keys, maintain_order=True).agg(pl.col("score").median().alias("median_h"))
 
 
@@ -437,7 +534,7 @@ def _rate(count: str) -> pl.Expr:
     return pl.when(pl.col("n") > 0).then(pl.col(count) / pl.col("n"))
 
 
-def _finish(frame: pl.LazyFrame, total_index: int, counts: list[str]) -> pl.LazyFrame:
+def finish_units(frame: pl.LazyFrame, total_index: int, counts: list[str]) -> pl.LazyFrame:
     """Means, population std (exact integer numerator n·Σx² − (Σx)²), rates; counts of a unit
     nobody sat are 0 and its figures null. 总分 has no exclusions of its own: null."""
     n = pl.col("n")
@@ -472,23 +569,25 @@ def unit_stats(students: pl.DataFrame, spec: ExamSpec, classes: pl.DataFrame, n_
     units, sums = len(spec.names), ["n", "sum", "sumsq", "max_h", "min_h", "median_h"]
     keys = unit_keys(classes.height, n_schools)
     class_sums = (
-        _stack(per_class.lazy(), ["class_id", "school_id"], units, [*sums, *counters.columns])
-        .with_columns(**keys).with_columns(counters.unpack()).drop(counters.columns)
-    ).collect(engine="in-memory").lazy()
+        _stack(per_class, ["class_id", "school_id"], units, [*sums, *counters.columns])
+        .with_columns(**keys).pipe(counters.unpack)
+    ).collect(engine="in-memory").with_columns(pl.col("class_key", "school_key").set_sorted())
+    class_sums = class_sums.lazy()
     school_sums = _rollup(class_sums, ["school_key", "school_id", "subject"], counters.counts)
     school_sums = school_sums.collect(engine="in-memory").lazy()
-    school_med = _stack(per_school.lazy(), ["school_id"], units, ["median_h"]).select(
+    school_med = _stack(per_school, ["school_id"], units, ["median_h"]).select(
         "median_h", school_key=keys["school_key"])
-    district_med = _stack(district.lazy(), [], units, ["median_h"])
+    district_med = _stack(district, [], units, ["median_h"])
     levels = (  # each in key order: by subject, then school, then class
         _rollup(school_sums, ["subject"], counters.counts).join(
             district_med, on="subject", how="left", maintain_order="left"),
         school_sums.join(school_med, on="school_key", how="left", maintain_order="left"),
         class_sums,
     )
-    stats = collect_all([_finish(level, len(spec.subjects), counters.counts) for level in levels])
+    district, schools, classes = (finish_units(level, len(spec.subjects), counters.counts)
+                                  for level in levels)
     all_pass = per_class.select("school_id", "class_id", n="with_total", n_all_pass="all_pass")
-    return (*stats, all_pass)
+    return (*collect_all([district, schools]), classes, all_pass)  # classes: still lazy
 
 
 def _relative(ref_mean: str) -> list[pl.Expr]:
@@ -531,58 +630,21 @@ def long_scores(students: pl.DataFrame, spec: ExamSpec, n_classes: int, n_school
     with the packed counters (sized for any group of students: a teacher's classes) and the
     unit keys (class_key, school_key)."""
     base = ("student", "school_id", "class_id")
-    counters, parts = Counters.sized(spec, students.height), []
-    score, status = pl.col("score"), pl.col("status")
-    for i, s in enumerate(spec.subjects):
-        cell = pl.col(status_column(s.name))
-        rows = students.lazy().filter(cell != NOT_TAKEN) if s.elective else students.lazy()
-        parts.append(
-            rows.select(*base, subject=pl.lit(i, pl.UInt8), score=pl.col(s.name), status=cell,
-                        full=pl.lit(s.full, pl.Int64))
-            .with_columns(counters.pack(unit_flags(spec, spec.lines_for(s), score, status,
-                                                   s.full)))
-        )
-    parts.append(
-        students.lazy().select(
-            *base, subject=pl.lit(len(spec.subjects), pl.UInt8), score=pl.col("total"),
-            status=pl.when(pl.col("has_total")).then(PRESENT).otherwise(ABSENT).cast(pl.UInt8),
-            full=pl.col("total_full"),
-        ).with_columns(counters.pack(unit_flags(spec, spec.lines, score, status,
-                                                pl.col("full"))))
-    )
+    counters = Counters.sized(spec, students.height)
+    units = [(pl.col(s.name), pl.col(status_column(s.name)), pl.lit(s.full, pl.Int64), s.elective)
+             for s in spec.subjects]
+    units.append((pl.col("total"), _total_status(), pl.col("total_full"), False))
+    parts = []
+    for i, ((score, status, full, elective), (cell, table)) in enumerate(
+            zip(units, _lookups(students, spec, counters), strict=True)):
+        rows = students.lazy().filter(status != NOT_TAKEN) if elective else students.lazy()
+        parts.append(rows.select(
+            *base, subject=pl.lit(i, pl.UInt8), score=score, status=status, full=full,
+            **{w: pl.lit(table[w]).gather(cell) for w in counters.columns},
+        ))
     return pl.concat(parts, how="vertical").with_columns(
         **unit_keys(n_classes, n_schools)
     ).with_columns(pl.col("subject", "class_key", "school_key").set_sorted()).collect()
-
-
-def _ranked(targets: pl.LazyFrame, pool: pl.LazyFrame, group: list[str], name: str):
-    score = pl.col("score")
-    above = (
-        pool.filter(score.is_not_null()).group_by(*group, "score").agg(pl.len().alias("c"))
-        .sort(*group, "score", descending=[*(False for _ in group), True])
-        .select(*group, "score", (pl.col("c").cum_sum().over(group) - pl.col("c") + 1)
-                .cast(pl.Int64).alias(name))
-    )
-    return targets.join(above, on=[*group, "score"], how="left", maintain_order="left")
-
-
-def student_ranks(analysis: Analysis, school_id: int | None = None) -> pl.DataFrame:
-    spec, long = analysis.spec, analysis.long.lazy()
-    targets = long if school_id is None else long.filter(pl.col("school_id") == school_id)
-    targets = targets.select("student", "school_id", "class_id", "subject", "score", "status")
-    frame = _ranked(targets, long, ["subject"], "rank_district")
-    frame = _ranked(frame, targets, ["subject", "school_id"], "rank_school")
-    if not spec.has_electives:
-        return frame.with_columns(combination=pl.lit(None, pl.String),
-                                  rank_combination=pl.lit(None, pl.Int64)).collect()
-    is_total = pl.col("subject") == len(spec.subjects)
-    combos = analysis.students.lazy().select("student", "combination")
-    pool = long.filter(is_total).join(combos, on="student", how="left")
-    frame = frame.join(combos, on="student", how="left", maintain_order="left").with_columns(
-        combination=pl.when(is_total).then(pl.col("combination")))
-    frame = _ranked(frame, pool, ["subject", "combination"], "rank_combination")
-    return frame.with_columns(
-        rank_combination=pl.when(is_total).then(pl.col("rank_combination"))).collect()
 
 
 # ---------------------------------------------------------------------------------------
@@ -598,8 +660,8 @@ def all_pass_rates(per_class: pl.DataFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]
     schools = counts.group_by("school_id", maintain_order=True).agg(pl.col("n", "n_all_pass").sum())
     district = counts.select(pl.lit(None, pl.UInt32).alias("school_id"),
                              pl.col("n", "n_all_pass").sum())
-    rate = _rate("n_all_pass").alias("all_pass_rate")
-    return (pl.concat([schools, district], how="vertical").with_columns(rate),
+    rate = _rate("n_all_pass").alias("all_pass_rate")  # before the concatenation: see _stack
+    return (pl.concat([schools.with_columns(rate), district.with_columns(rate)], how="vertical"),
             counts.with_columns(rate))
 
 
@@ -662,13 +724,14 @@ def _band_edges(students: pl.DataFrame, spec: ExamSpec) -> pl.LazyFrame:
     totals = students["total_full"]
     fulls = [s.full for s in spec.subjects]
     fulls.append(totals.min() if totals.min() == totals.max() else None)
-    rows = []
-    for subject, uniform in enumerate(fulls):
-        for band in range(_band_count(width)):
-            low, high = width * band, min(width * (band + 1), Fraction(1))
-            rows.append((subject, band, float(low), float(high),
-                         *((None, None) if uniform is None else
-                           (float(low * uniform / SCALE), float(high * uniform / SCALE)))))
+    shares = [(width * band, min(width * (band + 1), Fraction(1)))
+              for band in range(_band_count(width))]
+    rows = [
+        (subject, band, float(low), float(high),
+         *((None, None) if uniform is None else
+           (float(low * uniform / SCALE), float(high * uniform / SCALE))))
+        for subject, uniform in enumerate(fulls) for band, (low, high) in enumerate(shares)
+    ]
     return pl.LazyFrame(rows, orient="row", schema={
         "subject": pl.UInt8, "band": pl.UInt8, "from_share": pl.Float64,
         "to_share": pl.Float64, "from_score": pl.Float64, "to_score": pl.Float64})
@@ -704,27 +767,6 @@ def borderline_counts(district: pl.LazyFrame, schools: pl.LazyFrame) -> pl.LazyF
         pl.col("line").str.strip_prefix("n_near_"))
 
 
-def borderline_students(analysis: Analysis, line: str) -> pl.DataFrame:
-    """The students within `borderline_width` × full mark below `line` (excellent/good/pass),
-    with how far below the line they are (in points)."""
-    spec = analysis.spec
-    rows = []
-    for i, s in enumerate(spec.subjects):
-        th = _thresholds(spec.lines_for(s), spec.borderline_width, s.full)
-        rows.append(analysis.long.lazy().filter(pl.col("subject") == i).with_columns(
-            line_h=th[f"t_{line}"], lower_h=th[f"b_{line}"]))
-    th = _thresholds(spec.lines, spec.borderline_width, pl.col("full"))
-    rows.append(analysis.long.lazy().filter(pl.col("subject") == len(spec.subjects))
-                .with_columns(line_h=th[f"t_{line}"], lower_h=th[f"b_{line}"]))
-    score = pl.col("score")
-    near = (score >= pl.col("lower_h")) & (score < pl.col("line_h"))
-    return pl.concat(rows).filter(near).select(
-        "student", "school_id", "class_id", "subject",
-        score=exact_div(pl.col("score"), SCALE),
-        gap=exact_div(pl.col("line_h") - pl.col("score"), SCALE),
-    ).collect()
-
-
 # ---------------------------------------------------------------------------------------
 # The whole analysis
 # ---------------------------------------------------------------------------------------
@@ -748,76 +790,3 @@ def analyze(frame: pl.DataFrame, spec: ExamSpec) -> Analysis:
     results = dict(zip(plans, collect_all(list(plans.values())), strict=True))
     return Analysis(spec=spec, schools_index=schools, classes_index=classes, students=students,
                     **results)
-
-
-# ---------------------------------------------------------------------------------------
-# Per teacher (through the class–subject–teacher table) and the bottom 20 % followed into a
-# later exam of the same cohort
-# ---------------------------------------------------------------------------------------
-
-
-def teacher_stats(analysis: Analysis, assignments: pl.DataFrame) -> pl.DataFrame:
-    """Per teacher and subject, over the students of all the classes they taught it: the same
-    figures as a unit row. `assignments`: 学校, 班级, 科目, 教师 (科目 may be 总分)."""
-    spec = analysis.spec
-    names = pl.LazyFrame({"科目": spec.names, "subject": range(len(spec.names))},
-                         schema={"科目": pl.String, "subject": pl.UInt8})
-    links = (
-        assignments.lazy().join(analysis.classes_index.lazy(), on=["学校", "班级"])
-        .join(names, on="科目").select("教师", "subject", "class_id").unique()
-    )
-    rows = analysis.long.lazy().join(links, on=["subject", "class_id"])
-    keys = ["教师", "subject"]
-    counters = Counters.sized(spec, analysis.students.height)  # as packed in the long frame
-    classes = links.group_by(keys).agg(pl.len().cast(pl.Int64).alias("classes"))
-    frame = _sums(rows, keys, counters).join(_medians(rows, keys), on=keys).join(classes, on=keys)
-    return _finish(frame, len(spec.subjects), counters.counts).sort(keys).collect()
-
-
-def _sums(rows: pl.LazyFrame, keys: list[str], counters: Counters) -> pl.LazyFrame:
-    """n, Σx, Σx², max, min and the counts per key, from rows of the long frame."""
-    score = pl.col("score")
-    return rows.group_by(keys, maintain_order=True).agg(
-        score.count().cast(pl.Int64).alias("n"),
-        score.sum().alias("sum"),
-        (score * score).sum().alias("sumsq"),
-        score.max().alias("max_h"),
-        score.min().alias("min_h"),
-        *[pl.col(w).sum() for w in counters.columns],
-    ).with_columns(counters.unpack()).drop(counters.columns)
-
-
-def bottom_followup(earlier: Analysis, later: Analysis, *, key: str = "考号",
-                    share: Fraction = Fraction(1, 5), subject: str = TOTAL) -> pl.DataFrame:
-    """The bottom `share` of each school in the earlier exam (students whose score is ≤ the
-    score at position ceil(share × n) from the bottom: ties join the group), followed into
-    the later exam by `key`: per earlier school, how many were found, how many are still in
-    the bottom `share` of their (later) school, and their mean district percentile before
-    and after (percentile = share of the district's students with a lower score)."""
-    before = _percentiles(earlier, subject, key, share)
-    after = _percentiles(later, subject, key, share)
-    group = before.filter(pl.col("bottom"))
-    joined = group.join(after.select(key, after_pct="pct", still="bottom"), on=key, how="left")
-    names = earlier.schools_index.rename({"学校": "school"})
-    per_school = joined.group_by("school_id").agg(
-        pl.len().cast(pl.Int64).alias("n_bottom"),
-        pl.col("after_pct").count().cast(pl.Int64).alias("matched"),
-        pl.col("still").sum().cast(pl.Int64).alias("still_bottom"),
-        pl.col("pct").mean().alias("percentile_before"),
-        pl.col("after_pct").mean().alias("percentile_after"),
-    )
-    return names.join(per_school, on="school_id", how="left", maintain_order="left").with_columns(
-        pl.col("n_bottom", "matched", "still_bottom").fill_null(0)).drop("school_id")
-
-
-def _percentiles(analysis: Analysis, subject: str, key: str, share: Fraction) -> pl.DataFrame:
-    index = analysis.spec.names.index(subject)
-    score = pl.col("score")
-    rows = analysis.long.lazy().filter((pl.col("subject") == index) & score.is_not_null())
-    keys = analysis.students.lazy().select("student", key)
-    cut_rank = (pl.len() * share.numerator + share.denominator - 1) // share.denominator
-    cut = score.sort().gather(cut_rank - 1).first().over("school_id")  # ceil(share·n)-th lowest
-    return rows.join(keys, on="student").with_columns(
-        pct=exact_div(score.rank("min") - 1, pl.len()),
-        bottom=score <= cut,
-    ).select(key, "school_id", "pct", "bottom").collect()

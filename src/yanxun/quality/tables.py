@@ -66,7 +66,7 @@ def public_tables(analysis: Analysis) -> dict[str, pl.DataFrame]:
 
 
 def teacher_table(analysis: Analysis, assignments: pl.DataFrame) -> pl.DataFrame:
-    from yanxun.quality.engine import teacher_stats
+    from yanxun.quality.followup import teacher_stats
 
     frame = teacher_stats(analysis, assignments).rename({"教师": "teacher"})
     return _named(frame, analysis, ["teacher", "subject", "classes", *STATS])
