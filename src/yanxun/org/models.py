@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -23,6 +24,11 @@ class District(models.Model):
     employee_numbers_unique = models.BooleanField(
         "工号全区唯一", default=True,
         help_text="工号全区唯一时以工号为登录名，否则以手机号为登录名",
+    )
+    student_data_years = models.PositiveSmallIntegerField(
+        "考试学生明细保留年限", default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="考试日期早于该年限的考试，删除考生、成绩与小题得分，只保留统计结果",
     )
 
     class Meta:

@@ -42,6 +42,9 @@ class Exam(models.Model):
     status_note = models.CharField("状态说明", max_length=500, blank=True)
     progress_key = models.UUIDField("进度标识", null=True, blank=True, editable=False)
     analysed_at = models.DateTimeField("分析时间", null=True, blank=True)
+    # Set when the retention rule (District.student_data_years) deleted the exam's students,
+    # scores and item scores; the stored analysis stays, re-analysis is no longer possible.
+    purged_at = models.DateTimeField("学生明细删除时间", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+", verbose_name="创建人")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -165,6 +168,53 @@ class ClassTeacher(models.Model):
 
     def __str__(self) -> str:
         return f"{self.class_name} {self.subject_id} {self.teacher_id}"
+
+
+class ExamItem(models.Model):
+    """One item (小题) of a subject's paper, in the order of the item sheet, with its full mark."""
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="items")
+    subject = models.ForeignKey(ExamSubject, on_delete=models.CASCADE, related_name="items")
+    label = models.CharField("题号", max_length=20)
+    position = models.PositiveSmallIntegerField("顺序")
+    full_mark = models.DecimalField("满分", max_digits=6, decimal_places=2,
+                                    validators=[MinValueValidator(Decimal("0.01"))])
+
+    class Meta:
+        ordering = ["subject", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["subject", "label"], name="quality_item_unique_label"),
+            models.UniqueConstraint(fields=["subject", "position"],
+                                    name="quality_item_unique_position"),
+        ]
+        verbose_name = verbose_name_plural = "小题"
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ItemScores(models.Model):
+    """One present student's item scores in one subject: a list in the order of the subject's
+    items (ExamItem.position), each in hundredths of a point. One row per student and subject,
+    not per item: a city exam with two item-scored subjects would otherwise write millions of
+    rows. Students absent from the paper (or excluded: 作弊/违纪/免考) have no row."""
+
+    scope_paths = {"school": "student__school_id"}
+
+    # As Score (ADR 0009): written and deleted only with their students, in one transaction.
+    student = models.ForeignKey(ExamStudent, on_delete=models.CASCADE, related_name="item_scores",
+                                db_constraint=False, db_index=False)
+    subject = models.ForeignKey(ExamSubject, on_delete=models.CASCADE, related_name="+",
+                                db_constraint=False, db_index=False)
+    points = models.JSONField("小题得分（百分之一分）")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["student", "subject"],
+                                               name="quality_item_scores_unique")]
+        verbose_name = verbose_name_plural = "小题得分"
+
+    def __str__(self) -> str:
+        return f"{self.student_id}/{self.subject_id}"
 
 
 class UnitResult(models.Model):
