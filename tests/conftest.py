@@ -18,6 +18,15 @@ def _fast_hasher(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_list_choices():
+    """Filter options are cached per user for a minute; a rolled-back test must not leave
+    its schools in the next test's options (primary keys are reused after a rollback)."""
+    from yanxun.core.listing import clear_choices
+
+    clear_choices()
+
+
 @dataclass
 class World:
     school_a: School

@@ -26,12 +26,22 @@ from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from yanxun.core.permissions import Permission, best_scope, has_perm, scope_filter
+from yanxun.core.cache import TTLCache
+from yanxun.core.permissions import Permission, best_scope, has_perm, scope_filter, scope_key
 
 FULL_FLAG = "yx_personal_full"
+# Options of filters drawn from the database (schools, subjects, groups) for one user and
+# role set: asked for on every page view, they change a few times a year. The worker that
+# saves a change clears them at once (yanxun.core.apps); other workers within this time.
+CHOICES_SECONDS = 60
 SEARCH_MAX = 100
 MAX_ID = 2**63 - 1  # the largest primary key a database integer column holds
 SPECS: dict[str, ListSpec] = {}
+_CHOICES = TTLCache(seconds=CHOICES_SECONDS, size=2048)
+
+
+def clear_choices() -> None:
+    _CHOICES.clear()
 
 
 @dataclass(frozen=True)
@@ -62,7 +72,9 @@ class Filter:
 
     def choices_for(self, user) -> list[tuple[str, str]]:
         if callable(self.choices):
-            return [(str(v), str(label)) for v, label in self.choices(user)]
+            return _CHOICES.get((self.key, id(self.choices), getattr(user, "pk", None),
+                                 scope_key(user)),
+                                lambda: [(str(v), str(label)) for v, label in self.choices(user)])
         return [(str(v), str(label)) for v, label in self.choices]
 
     def problem(self, value: str) -> str | None:
@@ -111,6 +123,9 @@ class ListSpec:
     # Fills in, for one page (or one chunk of an export), what the columns read from other
     # tables: a couple of plain queries for the whole batch, cheaper than prefetch_related.
     attach: Callable[[list], Any] | None = None
+    # The fields a page reads (the others are deferred): selecting and building fewer columns
+    # is a tenth of a list page. Exports and the API read whole rows.
+    page_fields: tuple[str, ...] = ()
 
     def load(self, objects: list) -> list:
         if self.attach is not None and objects:
@@ -267,6 +282,8 @@ def page_of(spec: ListSpec, user, query: ListQuery) -> ListPage:
     pages = max(1, math.ceil(total / query.per_page))
     number = min(query.page, pages)
     start = (number - 1) * query.per_page
+    if spec.page_fields:
+        queryset = queryset.only(*spec.page_fields)
     objects = spec.load(list(queryset[start:start + query.per_page])) if total else []
     return ListPage(spec, query, total, objects, number, pages)
 

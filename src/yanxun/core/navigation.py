@@ -1,8 +1,11 @@
 """The sidebar: each module adds its entries here with the permission that shows them."""
 
 from dataclasses import dataclass
+from functools import lru_cache
+from html import escape
 
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
 from yanxun.core.permissions import Permission, has_perm
 
@@ -42,3 +45,24 @@ def _section_rank(name: str) -> int:
     if name == SECTION_ORDER[-1]:
         return 10_000  # 系统管理 stays last, after the modules' own sections
     return SECTION_ORDER.index(name) if name in SECTION_ORDER else len(SECTION_ORDER)
+
+
+def nav_html(sections: list[dict]) -> SafeString:
+    """The sidebar's <li> items, built once per distinct menu (a role set on a page) and
+    reused: the template loop over twenty links was a tenth of a list page's cost."""
+    return _nav_html(tuple(
+        (section["section"], tuple((i["label"], i["url"], i["active"]) for i in section["items"]))
+        for section in sections))
+
+
+@lru_cache(maxsize=1024)
+def _nav_html(sections: tuple) -> SafeString:
+    parts = []
+    for name, items in sections:
+        parts.append(f'<li class="nav-item nav-section text-secondary small px-3 pt-3">'
+                     f'{escape(name)}</li>')
+        for label, url, active in items:
+            parts.append(f'<li class="nav-item{" active" if active else ""}">'
+                         f'<a class="nav-link" href="{escape(url)}"><span class="nav-link-title">'
+                         f'{escape(label)}</span></a></li>')
+    return mark_safe("".join(parts))  # noqa: S308  every value escaped above

@@ -60,6 +60,13 @@ def active_assignments(user) -> list[RoleAssignment]:
     return cached
 
 
+def scope_key(user) -> tuple:
+    """What a user's data scope is made of (role, school, education group of each active
+    assignment): two users with the same key see the same rows wherever scope is by unit."""
+    return tuple(sorted((a.role, a.school_id or 0, a.education_group_id or 0)
+                        for a in active_assignments(user)))
+
+
 def user_roles(user) -> set[str]:
     return {a.role for a in active_assignments(user)}
 

@@ -97,6 +97,8 @@ TEACHERS = register_spec(ListSpec(
     ),
     base_queryset=teacher_queryset,
     attach=with_subjects_and_honours,
+    page_fields=("employee_no", "name", "gender", "school__name", "stage",
+                 "professional_title", "phone", "status"),
     search_fields=("name__icontains", "employee_no__icontains", "phone"),
     search_label="姓名 / 工号 / 手机号",
     filters=(

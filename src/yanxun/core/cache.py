@@ -1,0 +1,37 @@
+"""A small in-process cache with a time limit, for values every request asks for and that
+change rarely (a list's filter options). Per worker process and thread-safe; entries expire
+after `seconds`, the least recently used go first when it is full."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+
+class TTLCache:
+    def __init__(self, *, seconds: float, size: int) -> None:
+        self.seconds, self.size = seconds, size
+        self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and hit[0] > now:
+                self._items.move_to_end(key)
+                return hit[1]
+        value = compute()  # outside the lock: two threads may both compute, both correct
+        with self._lock:
+            self._items[key] = (now + self.seconds, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
