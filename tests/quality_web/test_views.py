@@ -135,3 +135,17 @@ def test_school_report_pdf_has_the_school_and_no_other(client, world, exam):
     assert world.school_b.name not in text
     assert "总分 本校分数段分布" in text
     assert "68.33" in text  # 语文 mean of 城东实验学校's three present students
+
+
+def test_a_trainer_lands_on_the_subject_they_cover(client, world, exam):
+    """报告到学科: a 研训员 covering 数学 opens the district report on 数学; 总分 one click away."""
+    from yanxun.org.models import StaffMember, Subject
+
+    staff, _ = StaffMember.objects.get_or_create(user=world.users["trainer"])
+    staff.subjects.set([Subject.objects.get_or_create(name="数学")[0]])
+    _client(client, world, "trainer")
+    url = reverse("quality:district_report", args=[exam.pk])
+    assert client.get(url).context["subject"] == "数学"
+    assert client.get(url + "?subject=总分").context["subject"] == "总分"
+    staff.subjects.clear()
+    assert client.get(url).context["subject"] == "总分"

@@ -12,7 +12,7 @@ from django.http import Http404
 
 from yanxun.core.enums import DataScope
 from yanxun.core.permissions import best_scope, has_perm, scoped
-from yanxun.org.models import School
+from yanxun.org.models import School, StaffMember
 from yanxun.quality import rules
 from yanxun.quality.enums import ExamStatus, ResultLevel
 from yanxun.quality.models import ClassTeacher, Exam, ExamTable, UnitResult
@@ -87,6 +87,18 @@ class Report:
 def _rows(queryset, names: dict[int, str]) -> list[Row]:
     return [Row(r.subject, r.figures, names.get(r.school_id, ""), r.school_id, r.class_name)
             for r in queryset.order_by("position", "school__code", "class_name")]
+
+
+def default_subject(user, subjects: list[str]) -> str:
+    """报告到学科: a 研训员 lands on the first subject they cover that the exam has; anyone
+    else on 总分 (the last)."""
+    staff = StaffMember.objects.filter(user=user).first()
+    if staff is not None:
+        mine = set(staff.subjects.values_list("name", flat=True))
+        covered = [s for s in subjects if s in mine]
+        if covered:
+            return covered[0]
+    return subjects[-1] if subjects else ""
 
 
 def _subjects(exam: Exam) -> list[str]:

@@ -206,9 +206,9 @@ def district_report(request, pk):
     if not selectors.sees_all_schools(request.user):
         raise PermissionDenied("全区报告只对中心人员开放；学校管理员请查看本校报告。")
     report = selectors.district_report(request.user, exam)
-    subject = request.GET.get("subject") or (report.subjects[-1] if report.subjects else "")
+    subject = request.GET.get("subject", "")
     if subject not in report.subjects:
-        subject = report.subjects[-1]
+        subject = selectors.default_subject(request.user, report.subjects)
     tops = sorted({r["n_top"] for r in report.tables.get("top_n", [])})
     charts = {"means": reports.school_means_chart(report, subject),
               "bands": reports.bands_chart(report.tables.get("bands", []), subject,
