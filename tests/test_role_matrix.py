@@ -205,6 +205,12 @@ PAGES: dict[str, list[Case]] = {
     "quality:value_added": [Case(page(403, **{**REPORT_CENTRE, ADMIN: 404, LEADER: 404,
                                               TRAINER: 404, SCHOOL_ADMIN: 404}),
                                  kwargs=_exam)],
+    "quality:value_added_xlsx": [Case(page(403, **{**REPORT_CENTRE, ADMIN: 404, LEADER: 404,
+                                                   TRAINER: 404, SCHOOL_ADMIN: 404}),
+                                      kwargs=_exam)],
+    "quality:value_added_pdf": [Case(page(403, **{**REPORT_CENTRE, ADMIN: 404, LEADER: 404,
+                                                  TRAINER: 404, SCHOOL_ADMIN: 404}),
+                                     kwargs=_exam)],
     "quality:school_report": [
         Case(page(404, **{**REPORT_CENTRE, SCHOOL_ADMIN: 200, JUDGE: 403}),
              kwargs=_exam_school_a, label="school A"),

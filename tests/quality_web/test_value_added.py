@@ -84,3 +84,30 @@ def test_trainer_sees_every_school_and_the_chart(client, world, pair):
     assert len(chart["series"][0]["data"]) == 4
     values = [box[2] for box in chart["series"][0]["data"]]
     assert values == sorted(values)  # lowest first
+
+
+def test_downloads_carry_every_subject_and_hide_other_schools(client, world, pair):
+    import io
+
+    import polars as pl
+
+    from tests.core.pdf_text import read_pdf
+
+    outcome = pair[1]
+    stored = ExamTable.objects.get(exam=outcome, name="value_added:语文").rows[0]
+    client.force_login(world.users["school_admin"])
+    data = client.get(reverse("quality:value_added_xlsx", args=[outcome.pk])).content
+    book = pl.read_excel(io.BytesIO(data), sheet_id=0, engine="calamine")
+    assert list(book) == ["模型", "语文", "数学", "总分"]
+    chinese = book["语文"]
+    assert sorted(chinese["学校"].to_list()) == ["其他学校"] * 3 + [world.school_a.name]
+    mine = next(r for r in stored["schools"] if r["school"] == world.school_a.pk)
+    row = chinese.filter(pl.col("学校") == world.school_a.name).row(0, named=True)
+    assert row["人数"] == mine["n"] == 25
+    assert row["增值"] == pytest.approx(mine["value_added"], abs=1e-12)
+    response = client.get(reverse("quality:value_added_pdf", args=[outcome.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    text = "\n".join(read_pdf(response.content).runs)
+    assert f"{outcome.name} 增值评价" in text
+    assert world.school_a.name in text and world.school_b.name not in text
+    assert "匹配学生 100 人（按学籍号）" in text

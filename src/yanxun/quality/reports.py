@@ -29,6 +29,8 @@ def fmt(value, kind: str) -> str:
         return f"{value * 100:.2f}%"
     if kind == "num3":
         return f"{value:.3f}"
+    if kind == "num4":
+        return f"{value:.4f}"
     return f"{value:.2f}"
 
 
@@ -178,3 +180,80 @@ def report_xlsx(report: Report, *, title: str) -> bytes:
 
 TABLE_HEADERS = {"n": "人数", "all_pass_rate": "全科合格率", "n_top": "前N名", "count": "人数",
                  "share": "占前N名比例", "enrolment_share": "生源比", "school_name": "学校"}
+
+
+VALUE_ADDED_COLUMNS = [("n", "人数", "int"), ("value_added", "增值", "num3"),
+                       ("ci_low", "95%区间下限", "num3"), ("ci_high", "95%区间上限", "num3"),
+                       ("mean_residual", "平均残差", "num3")]
+MODEL_COLUMNS = [("n", "匹配学生", "int"), ("unmatched", "未匹配", "int"),
+                 ("slope", "斜率", "num3"), ("intercept", "截距", "num3"),
+                 ("school_variance", "校间方差", "num4"), ("residual_variance", "残差方差", "num4")]
+
+
+def significance(row: dict) -> str:
+    if not row.get("significant"):
+        return ""
+    return "高于预期" if (row.get("value_added") or 0) > 0 else "低于预期"
+
+
+def value_added_xlsx(results: list, *, title: str) -> bytes:
+    """增值评价 as a workbook: the model of every subject on one sheet, then one sheet per
+    subject with each school's value added (other schools anonymous, as on the page)."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    bold = book.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1})
+    head = book.add_format({"bold": True, "font_size": 14})
+    formats = {"int": book.add_format({"num_format": "0"}),
+               "num3": book.add_format({"num_format": "0.000"}),
+               "num4": book.add_format({"num_format": "0.0000"})}
+    ws = book.add_worksheet("模型")
+    ws.write_string(0, 0, title, head)
+    for i, header in enumerate(["科目", "匹配依据", *(c[1] for c in MODEL_COLUMNS), "说明"]):
+        ws.write_string(2, i, header, bold)
+    for r, result in enumerate(results, start=3):
+        ws.write_string(r, 0, result.subject)
+        if result.model is None:
+            ws.write_string(r, 2 + len(MODEL_COLUMNS), result.error)
+            continue
+        ws.write_string(r, 1, result.model.get("key", ""))
+        for i, (key, _, kind) in enumerate(MODEL_COLUMNS, start=2):
+            if result.model.get(key) is not None:
+                ws.write_number(r, i, result.model[key], formats[kind])
+    ws.set_column(0, 0, 12)
+    for result in results:
+        if result.model is None:
+            continue
+        ws = book.add_worksheet(result.subject[:31])
+        for i, header in enumerate(["学校", *(c[1] for c in VALUE_ADDED_COLUMNS), "显著"]):
+            ws.write_string(0, i, header, bold)
+        for r, row in enumerate(reversed(result.schools), start=1):
+            ws.write_string(r, 0, row["school"])
+            for i, (key, _, kind) in enumerate(VALUE_ADDED_COLUMNS, start=1):
+                if row.get(key) is not None:
+                    ws.write_number(r, i, row[key], formats[kind])
+            ws.write_string(r, 1 + len(VALUE_ADDED_COLUMNS), significance(row))
+        ws.freeze_panes(1, 1)
+        ws.set_column(0, 0, 24)
+    book.close()
+    return buffer.getvalue()
+
+
+def value_added_sections(results: list) -> list[dict]:
+    """Per subject, the rows of the PDF: each school's value added with its interval."""
+    sections = []
+    for result in results:
+        if result.model is None:
+            sections.append({"heading": result.subject, "note": result.error, "rows": [],
+                             "headers": [], "unit_label": "学校"})
+            continue
+        m = result.model
+        note = (f"匹配学生 {m['n']} 人（按{m.get('key', '')}），未匹配 {m['unmatched']} 人；"
+                f"斜率 {fmt(m['slope'], 'num3')}，校间方差 {fmt(m['school_variance'], 'num4')}，"
+                f"残差方差 {fmt(m['residual_variance'], 'num4')}")
+        rows = [{"label": r["school"], "district": False,
+                 "cells": [fmt(r.get(k), kind) for k, _, kind in VALUE_ADDED_COLUMNS]
+                 + [significance(r)]} for r in reversed(result.schools)]
+        sections.append({"heading": result.subject, "note": note, "rows": rows,
+                         "unit_label": "学校",
+                         "headers": [c[1] for c in VALUE_ADDED_COLUMNS] + ["显著"]})
+    return sections

@@ -16,6 +16,8 @@ urlpatterns = [
     path("<int:pk>/report.xlsx", views.district_report_xlsx, name="district_report_xlsx"),
     path("<int:pk>/report.pdf", views.district_report_pdf, name="district_report_pdf"),
     path("<int:pk>/value-added/", views.value_added, name="value_added"),
+    path("<int:pk>/value-added.xlsx", views.value_added_xlsx, name="value_added_xlsx"),
+    path("<int:pk>/value-added.pdf", views.value_added_pdf, name="value_added_pdf"),
     path("<int:pk>/schools/<int:school_pk>/", views.school_report, name="school_report"),
     path("<int:pk>/schools/<int:school_pk>/report.xlsx", views.school_report_xlsx,
          name="school_report_xlsx"),

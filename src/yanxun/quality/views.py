@@ -289,6 +289,37 @@ def value_added(request, pk):
         "report": result, "subject": result.subject, "chart": chart})
 
 
+def _value_added_all(request, pk):
+    """Every subject's value added, for the downloads (the page's scope rules)."""
+    exam = _analysed(request.user, pk)
+    if best_scope(request.user, rules.VIEW_REPORTS) not in (DataScope.ALL, DataScope.UNIT):
+        raise PermissionDenied("无权查看增值评价。")
+    first = selectors.value_added(request.user, exam, "")
+    if first is None:
+        raise Http404("该考试没有入口考试，或尚未计算增值。")
+    return exam, [selectors.value_added(request.user, exam, s) for s in first.subjects]
+
+
+@login_required
+def value_added_xlsx(request, pk):
+    exam, results = _value_added_all(request, pk)
+    return _xlsx(reports.value_added_xlsx(results, title=f"{exam.name} 增值评价"),
+                 f"{exam.name}_增值评价.xlsx")
+
+
+@login_required
+def value_added_pdf(request, pk):
+    exam, results = _value_added_all(request, pk)
+    charts = [(f"{r.subject} 各校增值与 95% 区间", reports.caterpillar_chart(r.schools, r.subject))
+              for r in results if r.model is not None]
+    title = f"{exam.name} 增值评价"
+    context = {"exam": exam, "title": title, "sections": reports.value_added_sections(results),
+               "intro": f"入口考试：{exam.intake_exam.name if exam.intake_exam else ''}。"
+                        "学生归属出口考试时的学校；入口、出口成绩在匹配学生中标准化后，"
+                        "以学校随机截距模型（REML）估计各校增值，区间不含 0 的学校标为显著。"}
+    return _pdf(context, charts, f"{exam.name}_增值评价.pdf")
+
+
 def _pdf_sections(report, *, unit_rows: str, unit_label: str) -> list[dict]:
     """Per subject: the district's row, then the units' rows (schools or classes)."""
     sections = []
