@@ -149,3 +149,25 @@ def test_a_trainer_lands_on_the_subject_they_cover(client, world, exam):
     assert client.get(url + "?subject=总分").context["subject"] == "总分"
     staff.subjects.clear()
     assert client.get(url).context["subject"] == "总分"
+
+
+def test_district_report_shows_balance_and_borderline_of_the_subject(client, world, exam):
+    """语文: 城东 90, 60, 55 (mean 205/3), 城西 80; weighted mean 71.25; between-school SD
+    sqrt((3·(35/12)² + (35/4)²) / 4) = 70/sqrt(192); 临界生 (band 5 points): 80 below 优秀
+    (85), nobody in [70, 75), 55 below 合格 (60)."""
+    import math
+
+    _client(client, world, "trainer")
+    context = client.get(reverse("quality:district_report", args=[exam.pk])
+                         + "?subject=语文").context
+    balance = context["balance"]
+    assert balance["schools"] == 2
+    assert balance["weighted_mean"] == pytest.approx(71.25, abs=1e-12)
+    assert balance["sd_between"] == pytest.approx(70 / math.sqrt(192), abs=1e-12)
+    assert balance["cv"] == pytest.approx(70 / math.sqrt(192) / 71.25, abs=1e-12)
+    assert context["borderline"] == [{"line": "优秀线", "count": 1},
+                                     {"line": "良好线", "count": 0},
+                                     {"line": "合格线", "count": 1}]
+    assert [r["row"].school for r in context["subject_table"]["rows"]] == [
+        world.school_a.name, world.school_b.name]
+    assert {r.subject for r in context["report"].schools} == {"语文"}

@@ -43,6 +43,15 @@ def cells(row: Row, *, relative: bool) -> list[str]:
             STATS + (RELATIVE if relative else [])]
 
 
+LINE_LABELS = {"excellent": "优秀线", "good": "良好线", "pass": "合格线"}
+
+
+def borderline_counts(rows: list[dict], subject: str) -> list[dict]:
+    """临界生 of one subject: per line, how many students are just below it."""
+    return [{"line": LINE_LABELS.get(r["line"], r["line"]), "count": r["count"]}
+            for r in rows if r["subject"] == subject]
+
+
 def by_subject(rows: list[Row], subject: str) -> list[Row]:
     return [r for r in rows if r.subject == subject]
 

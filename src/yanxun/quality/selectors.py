@@ -101,24 +101,29 @@ def default_subject(user, subjects: list[str]) -> str:
     return subjects[-1] if subjects else ""
 
 
-def _subjects(exam: Exam) -> list[str]:
+def report_subjects(exam: Exam) -> list[str]:
     return list(UnitResult.objects.filter(exam=exam, level=ResultLevel.DISTRICT)
                 .order_by("position").values_list("subject", flat=True))
 
 
-def district_report(user, exam: Exam) -> Report:
-    """The district and every school the user may see (all of them for center staff)."""
+def district_report(user, exam: Exam, *, subject: str | None = None) -> Report:
+    """The district and every school the user may see (all of them for center staff); with
+    `subject`, the schools' rows of that subject only (a page shows one subject: a city
+    exam's 300 schools × 10 subjects need not be read for it)."""
     names = dict(School.objects.values_list("pk", "name"))
     results = UnitResult.objects.filter(exam=exam)
     schools = scoped(results.filter(level=ResultLevel.SCHOOL), user, rules.VIEW_REPORTS)
+    if subject is not None:
+        schools = schools.filter(subject=subject)
     tables = {t.name: t.rows for t in ExamTable.objects.filter(exam=exam, school=None)}
-    per_school = scoped(ExamTable.objects.filter(exam=exam, school__isnull=False), user,
+    per_school = scoped(ExamTable.objects.filter(exam=exam, school__isnull=False,
+                                                 name__in=("top_n", "all_pass")), user,
                         rules.VIEW_REPORTS).order_by("school__code")
     for table in per_school:
         if table.name in ("top_n", "all_pass"):
             rows = [{"school_name": names.get(table.school_id, ""), **r} for r in table.rows]
             tables.setdefault(table.name, []).extend(rows)
-    return Report(exam, _subjects(exam), _rows(results.filter(level=ResultLevel.DISTRICT), names),
+    return Report(exam, report_subjects(exam), _rows(results.filter(level=ResultLevel.DISTRICT), names),
                   _rows(schools, names), tables=tables)
 
 
@@ -129,7 +134,7 @@ def school_report(user, exam: Exam, school: School) -> Report:
     tables = {t.name: t.rows for t in ExamTable.objects.filter(exam=exam, school=school)}
     district_tables = {t.name: t.rows for t in ExamTable.objects.filter(exam=exam, school=None)}
     tables["district_all_pass"] = district_tables.get("all_pass", [])
-    return Report(exam, _subjects(exam),
+    return Report(exam, report_subjects(exam),
                   _rows(results.filter(level=ResultLevel.DISTRICT), names),
                   _rows(results.filter(level=ResultLevel.SCHOOL, school=school), names),
                   _rows(results.filter(level=ResultLevel.CLASS, school=school), names), tables)

@@ -205,10 +205,11 @@ def district_report(request, pk):
     exam = _analysed(request.user, pk)
     if not selectors.sees_all_schools(request.user):
         raise PermissionDenied("全区报告只对中心人员开放；学校管理员请查看本校报告。")
-    report = selectors.district_report(request.user, exam)
+    subjects = selectors.report_subjects(exam)
     subject = request.GET.get("subject", "")
-    if subject not in report.subjects:
-        subject = selectors.default_subject(request.user, report.subjects)
+    if subject not in subjects:
+        subject = selectors.default_subject(request.user, subjects)
+    report = selectors.district_report(request.user, exam, subject=subject)
     tops = sorted({r["n_top"] for r in report.tables.get("top_n", [])})
     charts = {"means": reports.school_means_chart(report, subject),
               "bands": reports.bands_chart(report.tables.get("bands", []), subject,
@@ -222,7 +223,9 @@ def district_report(request, pk):
         "district_headers": reports.headers(relative=False),
         "school_headers": reports.headers(relative=True),
         "charts": charts,
-        "balance": report.tables.get("balance", []),
+        "balance": next((r for r in report.tables.get("balance", [])
+                         if r["subject"] == subject), None),
+        "borderline": reports.borderline_counts(report.tables.get("borderline", []), subject),
     })
 
 
