@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "yanxun.accounts",
     "yanxun.org",
     "yanxun.quality",
+    "yanxun.training",
 ]
 
 MIDDLEWARE = [

@@ -7,5 +7,6 @@ urlpatterns = [
     path("accounts/", include("yanxun.accounts.urls")),
     path("org/", include("yanxun.org.urls")),
     path("quality/", include("yanxun.quality.urls")),
+    path("training/", include("yanxun.training.urls")),
     path("api/", api.urls),
 ]
