@@ -211,6 +211,19 @@ def test_cell_edits_are_audited_and_rebuild_the_figures(client, world, exam, wan
     assert ("A0002", "数学") not in _stored(exam, world.school_a)
 
 
+def test_cells_work_without_htmx_too(client, world, exam, wang):
+    client.force_login(world.users["trainer"])
+    url = reverse("quality:class_teacher_cell", args=[exam.pk, world.school_a.pk])
+    chinese = exam.subjects.get(name="语文")
+    response = client.post(url, {"class": "1班", "subject": chinese.pk, "teacher": wang.pk},
+                           follow=True)
+    assert response.redirect_chain[0][0] == f"{url}?class=1%E7%8F%AD&subject={chinese.pk}"
+    assert "已保存。" in response.content.decode()
+    view = client.get(url, {"class": "1班", "subject": chinese.pk, "view": "1"},
+                      HTTP_HX_REQUEST="true").content.decode()
+    assert '<span class="flex-fill">张晓明、王丽</span>' in view
+
+
 def test_the_grid_shows_names_only(client, world, exam):
     world.teacher_a.phone = "13912345678"
     world.teacher_a.save()
@@ -243,7 +256,8 @@ def test_a_large_school_is_refreshed_in_the_background(client, world, exam, wang
     assert len(callbacks) == 1
     assert teacher_results.stale_schools(exam, [world.school_a.pk]) == {world.school_a.pk}
     page = client.get(reverse("quality:class_teacher_grid", args=[exam.pk, world.school_a.pk]))
-    assert "任课表已修改，任课教师统计正在后台更新，请稍后刷新本页。" in page.content.decode()
+    assert ("任课表已修改，任课教师统计正在后台更新，请稍后刷新本页（如长时间未更新，请重新分析本次考试）。"
+            in page.content.decode())
     teacher_results.teacher_results_refresh(exam_id=exam.pk, school_ids=[world.school_a.pk])
     assert teacher_results.stale_schools(exam, [world.school_a.pk]) == set()
     assert _stored(exam, world.school_a)[("A0002", "数学")]["mean"] == 75.0

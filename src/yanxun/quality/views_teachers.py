@@ -59,7 +59,8 @@ def _exam_for_editing(user, pk) -> Exam:
 
 def _stale_notice(request, stale: bool) -> None:
     if stale:
-        messages.info(request, "任课表已修改，任课教师统计正在后台更新，请稍后刷新本页。")
+        messages.info(request, "任课表已修改，任课教师统计正在后台更新，请稍后刷新本页"
+                               "（如长时间未更新，请重新分析本次考试）。")
 
 
 @login_required
