@@ -221,7 +221,8 @@ def test_cells_work_without_htmx_too(client, world, exam, wang):
     assert "已保存。" in response.content.decode()
     view = client.get(url, {"class": "1班", "subject": chinese.pk, "view": "1"},
                       HTTP_HX_REQUEST="true").content.decode()
-    assert '<span class="flex-fill">张晓明、王丽</span>' in view
+    assert ('<span class="flex-fill"><span class="text-nowrap">张晓明</span>、'
+            '<span class="text-nowrap">王丽</span></span>') in view
 
 
 def test_the_grid_shows_names_only(client, world, exam):

@@ -152,9 +152,9 @@ def teacher_report(exam: Exam, links: list[ClassTeacher]) -> TeacherReport:
     schools = {link.school_id: link.school for link in links}
     subjects = {link.subject.name: link.subject.position for link in links}
     district = {s: f for (_, _, s), f in _results(exam, ResultLevel.DISTRICT, None,
-                                                  subjects).items()}
-    units = _results(exam, ResultLevel.SCHOOL, schools, subjects)
-    units |= _results(exam, ResultLevel.CLASS, schools, subjects)
+                                                  list(subjects)).items()}
+    units = _results(exam, ResultLevel.SCHOOL, list(schools), list(subjects))
+    units |= _results(exam, ResultLevel.CLASS, list(schools), list(subjects))
     stored = stored_rows(exam, schools)
     stale = stale_schools(exam, schools)
     taught: dict[tuple[int, str], list[str]] = {}
