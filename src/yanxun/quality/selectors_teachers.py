@@ -200,7 +200,7 @@ def school_teachers(exam: Exam, school: School, subject: str) -> SchoolTeachers:
                      "class_name", "teacher__name", "teacher__employee_no", "subject__name",
                      "subject__position"))
     order = {link.subject.name: link.subject.position for link in links}
-    subjects = sorted(order, key=order.get)
+    subjects = sorted(order, key=lambda name: order[name])
     if subject not in order:
         subject = subjects[0] if subjects else ""
     teachers: dict[int, Teacher] = {}

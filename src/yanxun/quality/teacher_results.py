@@ -65,11 +65,12 @@ def against_district(mean: float | None, district: dict | None) -> dict:
     for schools (null where the reference is missing or 0)."""
     d_mean = (district or {}).get("mean")
     d_std = (district or {}).get("std")
-    known = mean is not None and d_mean is not None
+    if mean is None or d_mean is None:
+        return {"above_mean_rate": None, "mean_ratio": None, "t_score": None}
     return {
-        "above_mean_rate": (mean - d_mean) / d_mean if known and d_mean != 0 else None,
-        "mean_ratio": mean / d_mean if known and d_mean != 0 else None,
-        "t_score": 50 + 10 * (mean - d_mean) / d_std if known and d_std else None,
+        "above_mean_rate": (mean - d_mean) / d_mean if d_mean != 0 else None,
+        "mean_ratio": mean / d_mean if d_mean != 0 else None,
+        "t_score": 50 + 10 * (mean - d_mean) / d_std if d_std else None,
     }
 
 
@@ -167,4 +168,5 @@ def stale_schools(exam: Exam, school_ids: Iterable[int]) -> set[int]:
 def stored_rows(exam: Exam, school_ids: Iterable[int]) -> dict[int, list[dict]]:
     """The stored per-teacher records of these schools."""
     return {t.school_id: (t.rows[0] or {}).get("teachers", []) for t in
-            ExamTable.objects.filter(exam=exam, name=TABLE, school_id__in=list(school_ids))}
+            ExamTable.objects.filter(exam=exam, name=TABLE, school_id__in=list(school_ids))
+            if t.school_id is not None}
