@@ -102,6 +102,12 @@ def _exam_school_b(w):
 # a school administrator their own school's (报告到校).
 EXAM_STAFF = {ADMIN: 200, TRAINER: 200}
 REPORT_CENTRE = {ADMIN: 200, LEADER: 200, TRAINER: 200}
+CLASS_TEACHER_KEEPERS = {ADMIN: 200, TRAINER: 200, SCHOOL_ADMIN: 200}
+
+
+def _cell(w):
+    return {"class": "1班", "subject": w.exam.subjects.get(name="语文").pk}
+
 
 PAGES: dict[str, list[Case]] = {
     "core:dashboard": [Case(page(200))],
@@ -218,6 +224,47 @@ PAGES: dict[str, list[Case]] = {
              label="school B"),
     ],
     "quality:school_report_xlsx": [
+        Case(page(404, **{**REPORT_CENTRE, SCHOOL_ADMIN: 200, JUDGE: 403}),
+             kwargs=_exam_school_a, label="school A"),
+        Case(page(404, **{**REPORT_CENTRE, JUDGE: 403}), kwargs=_exam_school_b,
+             label="school B"),
+    ],
+    # The 任课表: center staff keep every school's, a school administrator their own. Nothing
+    # is staged in the matrix world: no errors to download, the confirmation sends back.
+    "quality:class_teachers": [Case(page(403, **CLASS_TEACHER_KEEPERS), kwargs=_exam)],
+    "quality:class_teachers_template": [Case(page(403, **CLASS_TEACHER_KEEPERS), kwargs=_exam)],
+    "quality:class_teachers_import": [Case(page(403, **CLASS_TEACHER_KEEPERS), kwargs=_exam)],
+    "quality:class_teachers_errors": [
+        Case(page(403, **{ADMIN: 404, TRAINER: 404, SCHOOL_ADMIN: 404}), kwargs=_exam)],
+    "quality:class_teachers_confirm": [
+        Case(page(403, **{ADMIN: 302, TRAINER: 302, SCHOOL_ADMIN: 302}), kwargs=_exam)],
+    "quality:class_teacher_grid": [
+        Case(page(403, **CLASS_TEACHER_KEEPERS), kwargs=_exam_school_a, label="school A"),
+        Case(page(403, **{**CLASS_TEACHER_KEEPERS, SCHOOL_ADMIN: 404}), kwargs=_exam_school_b,
+             label="school B"),
+    ],
+    "quality:class_teacher_cell": [
+        Case(page(403, **CLASS_TEACHER_KEEPERS), kwargs=_exam_school_a, data=_cell,
+             label="school A"),
+        Case(page(403, **{**CLASS_TEACHER_KEEPERS, SCHOOL_ADMIN: 404}), kwargs=_exam_school_b,
+             data=_cell, label="school B"),
+    ],
+    # Results per teacher: 张晓明 (teacher A) taught 城东 1班 语文 in the matrix exam.
+    "quality:my_teacher_report": [Case(page(404, **{TEACHER: 302, JUDGE: 403}), kwargs=_exam)],
+    "quality:teacher_report": [
+        Case(page(200, **{JUDGE: 403, HOST: 404}),
+             kwargs=lambda w: {"pk": w.exam.pk, "teacher_pk": w.teacher_a.pk}, label="teacher A"),
+        Case(page(404, **{JUDGE: 403}),
+             kwargs=lambda w: {"pk": w.exam.pk, "teacher_pk": w.teacher_b.pk},
+             label="teacher B, who taught nothing"),
+    ],
+    "quality:school_teachers": [
+        Case(page(404, **{**REPORT_CENTRE, SCHOOL_ADMIN: 200, JUDGE: 403}),
+             kwargs=_exam_school_a, label="school A"),
+        Case(page(404, **{**REPORT_CENTRE, JUDGE: 403}), kwargs=_exam_school_b,
+             label="school B"),
+    ],
+    "quality:school_teachers_xlsx": [
         Case(page(404, **{**REPORT_CENTRE, SCHOOL_ADMIN: 200, JUDGE: 403}),
              kwargs=_exam_school_a, label="school A"),
         Case(page(404, **{**REPORT_CENTRE, JUDGE: 403}), kwargs=_exam_school_b,

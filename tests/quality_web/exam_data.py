@@ -48,10 +48,10 @@ def analysed_exam(world, folder: Path):
     services.school_aliases_save(actor=admin, mapping={"城西": School.objects.get(
         name="城西中学")})
     services.scores_write(actor=admin, exam=exam)
-    services.exam_transition(exam, ExamStatus.ANALYSING)
-    services.exam_analyse(exam_id=exam.pk)
-    exam.refresh_from_db()
     subject = exam.subjects.get(name="语文")
     ClassTeacher.objects.create(exam=exam, school=world.school_a, class_name="1班",
                                 subject=subject, teacher=world.teacher_a)
+    services.exam_transition(exam, ExamStatus.ANALYSING)
+    services.exam_analyse(exam_id=exam.pk)
+    exam.refresh_from_db()
     return exam

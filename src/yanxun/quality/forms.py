@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 
 from yanxun.core.forms import StyledForm
 from yanxun.org.enums import Stage
@@ -78,3 +79,17 @@ class SchoolMappingForm(StyledForm):
 
     def mapping(self) -> dict:
         return {name: self.cleaned_data[f"school_{i}"] for i, name in enumerate(self.names)}
+
+
+class ClassTeachersUploadForm(StyledForm):
+    file = forms.FileField(label="任课表文件", help_text="Excel（.xlsx、.xls）或 CSV：学校、班级、科目、工号、"
+                                                   "姓名；可先下载本考试的模板再填写",
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv"}))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(f"文件大小 {upload.size / 1048576:.1f} MB，超过上限 "
+                                        f"{limit / 1048576:.0f} MB。")
+        return upload

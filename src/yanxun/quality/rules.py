@@ -23,3 +23,9 @@ LIST_EXAMS = permission("quality.list_exams", "查看考试列表", {
     R.ADMIN: S.ALL, R.LEADER: S.ALL, R.TRAINER: S.ALL, R.SCHOOL_ADMIN: S.ALL,
     R.TEACHER: S.ALL, R.STUDIO_HOST: S.ALL,
 })
+# The class–subject–teacher table (任课表) of an exam: the center's staff for every school, a
+# school administrator for their own school. Who sees the per-teacher figures it produces is
+# VIEW_REPORTS (a teacher: their own; a school administrator: their school's teachers).
+EDIT_CLASS_TEACHERS = permission("quality.edit_class_teachers", "维护考试任课表", {
+    R.ADMIN: S.ALL, R.TRAINER: S.ALL, R.SCHOOL_ADMIN: S.UNIT,
+})

@@ -43,6 +43,7 @@ from yanxun.quality.models import (
     Score,
     UnitResult,
 )
+from yanxun.quality.teacher_results import teacher_results_store
 
 SUBJECT_MAX = 20
 # Who may move an exam from one status to another (exam_transition is the only writer).
@@ -359,18 +360,22 @@ def exam_analyse_start(*, actor, exam: Exam) -> Exam:
     return exam
 
 
-def scores_frame(exam: Exam) -> pl.DataFrame:
+def scores_frame(exam: Exam, school_ids: Iterable[int] | None = None) -> pl.DataFrame:
     """The exam's scores in the engine's wide layout: 考号, 学校 (the school's id as text: names
-    need not be unique, ids are), 班级, and per subject its points and status."""
+    need not be unique, ids are), 班级, and per subject its points and status. With
+    `school_ids`, only those schools' students."""
     subjects = list(exam.subjects.all())
+    who = ExamStudent.objects.filter(exam=exam)
+    scored = Score.objects.filter(student__exam=exam)
+    if school_ids is not None:
+        who = who.filter(school_id__in=list(school_ids))
+        scored = scored.filter(student__school_id__in=list(school_ids))
     students = _select(
-        ExamStudent.objects.filter(exam=exam).values_list("pk", "exam_no", "school_id",
-                                                          "class_name"),
+        who.values_list("pk", "exam_no", "school_id", "class_name"),
         {"student_pk": pl.Int64, "考号": pl.String, "学校": pl.Int64, "班级": pl.String},
     ).with_columns(pl.col("学校").cast(pl.String))
     scores = _select(
-        Score.objects.filter(student__exam=exam).values_list("student_id", "subject_id",
-                                                             "points", "status"),
+        scored.values_list("student_id", "subject_id", "points", "status"),
         {"student_pk": pl.Int64, "subject_id": pl.Int64, "points": pl.Int64,
          "status": pl.UInt8})
     for subject in subjects:
@@ -412,6 +417,7 @@ def exam_analyse(*, exam_id: int) -> None:
         analysis = engine.analyze(frame, exam_spec(exam))
         progress.update("保存结果", 2, 3)
         _store(exam, analysis)
+        teacher_results_store(exam, analysis)
         if exam.intake_exam_id:
             _store_value_added(exam)
         exam_transition(exam, ExamStatus.ANALYSED, note=f"{frame.height} 名学生")

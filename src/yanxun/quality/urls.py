@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yanxun.quality import views
+from yanxun.quality import views, views_teachers
 
 app_name = "quality"
 urlpatterns = [
@@ -23,4 +23,25 @@ urlpatterns = [
          name="school_report_xlsx"),
     path("<int:pk>/schools/<int:school_pk>/report.pdf", views.school_report_pdf,
          name="school_report_pdf"),
+    # The 任课表 (class–subject–teacher table) and the results per teacher.
+    path("<int:pk>/class-teachers/", views_teachers.class_teachers, name="class_teachers"),
+    path("<int:pk>/class-teachers/template.xlsx", views_teachers.class_teachers_template,
+         name="class_teachers_template"),
+    path("<int:pk>/class-teachers/import/", views_teachers.class_teachers_import,
+         name="class_teachers_import"),
+    path("<int:pk>/class-teachers/import/errors.xlsx", views_teachers.class_teachers_errors,
+         name="class_teachers_errors"),
+    path("<int:pk>/class-teachers/import/confirm/", views_teachers.class_teachers_confirm,
+         name="class_teachers_confirm"),
+    path("<int:pk>/class-teachers/<int:school_pk>/", views_teachers.class_teacher_grid,
+         name="class_teacher_grid"),
+    path("<int:pk>/class-teachers/<int:school_pk>/cell/", views_teachers.class_teacher_cell,
+         name="class_teacher_cell"),
+    path("<int:pk>/teachers/me/", views_teachers.my_teacher_report, name="my_teacher_report"),
+    path("<int:pk>/teachers/<int:teacher_pk>/", views_teachers.teacher_report,
+         name="teacher_report"),
+    path("<int:pk>/schools/<int:school_pk>/teachers/", views_teachers.school_teachers,
+         name="school_teachers"),
+    path("<int:pk>/schools/<int:school_pk>/teachers.xlsx", views_teachers.school_teachers_xlsx,
+         name="school_teachers_xlsx"),
 ]
