@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yanxun.quality import views
+from yanxun.quality import views, views_items
 
 app_name = "quality"
 urlpatterns = [
@@ -21,4 +21,7 @@ urlpatterns = [
          name="school_report_xlsx"),
     path("<int:pk>/schools/<int:school_pk>/report.pdf", views.school_report_pdf,
          name="school_report_pdf"),
+    path("<int:pk>/items/", views_items.item_analysis, name="item_analysis"),
+    path("<int:pk>/items/upload/", views_items.items_upload, name="items_upload"),
+    path("<int:pk>/items/template.xlsx", views_items.items_template, name="items_template"),
 ]
