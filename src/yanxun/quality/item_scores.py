@@ -68,22 +68,31 @@ class SubjectSheet:
 
 
 def item_scores_import(*, actor, exam: Exam, upload: Path, original_name: str) -> dict[str, int]:
-    """Check the workbook, then write its items and item scores. Returns, per subject in the
-    workbook, the number of students with item scores. Raises InputError or ValidationError
-    (Chinese messages naming sheet, row and column) and then writes nothing."""
-    if actor is not None and not has_perm(actor, rules.MANAGE_EXAMS):
-        raise PermissionDenied("无权管理考试与成绩。")
+    """Read the workbook, check it, then write its items and item scores. Returns, per
+    subject in the workbook, the number of students with item scores. Raises InputError or
+    ValidationError (Chinese messages naming sheet, row and column) and then writes nothing."""
+    _require(actor)
     _check_exam(exam)
     subjects = {s.name: s for s in exam.subjects.all()}
-    students = _select(ExamStudent.objects.filter(exam=exam).values_list("exam_no", "pk"),
-                       {NO: pl.String, PK: pl.Int64})
     sheets = [_read_sheet(upload, name, original_name, subjects)
               for name in items.sheet_names(upload, original_name)]
+    return item_scores_save(actor=actor, exam=exam, sheets=sheets, original_name=original_name)
+
+
+def item_scores_save(*, actor, exam: Exam, sheets: list[SubjectSheet],
+                     original_name: str) -> dict[str, int]:
+    """Check parsed sheets against the exam (items, students, sums) and write them in one
+    transaction; the upload's second half (the demo hands over sheets it made itself)."""
+    _require(actor)
+    _check_exam(exam)
     seen: set[str] = set()
     for sheet in sheets:
-        if sheet.subject.name in seen:
+        if sheet.subject.exam_id != exam.pk or sheet.subject.name in seen:
             raise InputError(f"{original_name}：科目「{sheet.subject.name}」有两个工作表")
         seen.add(sheet.subject.name)
+        _check_sheet(sheet)
+    students = _select(ExamStudent.objects.filter(exam=exam).values_list("exam_no", "pk"),
+                       {NO: pl.String, PK: pl.Int64})
     _check_known(sheets, students, original_name)
     _check_sums(sheets, students, original_name)
     with transaction.atomic():
@@ -97,6 +106,24 @@ def item_scores_import(*, actor, exam: Exam, upload: Path, original_name: str) -
         if locked.status == ExamStatus.ANALYSED:
             item_tables_store(locked)
     return counts
+
+
+def subject_sheet(subject: ExamSubject, labels: list[str], fulls: list[int],
+                  frame: pl.DataFrame, source: str) -> SubjectSheet:
+    """A sheet from a frame of present students: 考号 and one column per item (hundredths),
+    rows numbered from 3 as in a workbook."""
+    scores = frame.with_row_index(ROW, offset=3).select(pl.col(ROW).cast(pl.Int64), NO, *labels)
+    for label, full in zip(labels, fulls, strict=True):
+        bad = scores.filter(pl.col(label).is_null() | (pl.col(label) < 0) | (pl.col(label) > full))
+        if bad.height:
+            raise InputError(f"{source}：第 {bad[ROW][0]} 行，「{label}」列：应为 0 到 "
+                             f"{full / engine.SCALE:g} 之间的分数")
+    return SubjectSheet(subject, source, labels, fulls, scores.select(ROW, NO), scores)
+
+
+def _require(actor) -> None:
+    if actor is not None and not has_perm(actor, rules.MANAGE_EXAMS):
+        raise PermissionDenied("无权管理考试与成绩。")
 
 
 def _check_exam(exam: Exam) -> None:
@@ -117,25 +144,31 @@ def _read_sheet(path: Path, name: str, original_name: str,
                          f"（{'、'.join(subjects)}）")
     raw = read_raw(path, sheet=name, source=source)
     labels, fulls, scores = items.read_sheet(raw, source)
-    for label in labels:
-        if len(label) > LABEL_MAX:
-            raise InputError(f"{source}：第 1 行：题号「{label}」超过 {LABEL_MAX} 个字")
-    full = engine.hundredths(Fraction(subject.full_mark))
-    if sum(fulls) != full:
-        raise InputError(f"{source}：各小题满分合计 {sum(fulls) / engine.SCALE:g} 分，"
-                         f"与「{subject.name}」的满分 {full / engine.SCALE:g} 分不符")
-    listed = _listed(raw, source)
+    listed = _listed(raw)
     return SubjectSheet(subject, source, labels, fulls, listed,
                         scores.with_columns(pl.col(ROW).cast(pl.Int64))
                         .join(listed, on=ROW, how="left").select(ROW, NO, *labels))
 
 
-def _listed(raw: pl.DataFrame, source: str) -> pl.DataFrame:
+def _listed(raw: pl.DataFrame) -> pl.DataFrame:
     """Every row below the full marks that is not blank: its row number and 考号."""
     text = raw.with_columns(pl.all().cast(pl.String).str.strip_chars().replace("", None))
     rows = text.slice(1).with_row_index(ROW, offset=3).filter(
         pl.any_horizontal([pl.col(c).is_not_null() for c in raw.columns]))
-    rows = rows.select(pl.col(ROW).cast(pl.Int64), pl.col(NO))
+    return rows.select(pl.col(ROW).cast(pl.Int64), pl.col(NO))
+
+
+def _check_sheet(sheet: SubjectSheet) -> None:
+    """题号 that fit, full marks adding up to the subject's, every row's 考号 given once."""
+    source, subject = sheet.source, sheet.subject
+    for label in sheet.labels:
+        if len(label) > LABEL_MAX:
+            raise InputError(f"{source}：第 1 行：题号「{label}」超过 {LABEL_MAX} 个字")
+    full = engine.hundredths(Fraction(subject.full_mark))
+    if sum(sheet.fulls) != full:
+        raise InputError(f"{source}：各小题满分合计 {sum(sheet.fulls) / engine.SCALE:g} 分，"
+                         f"与「{subject.name}」的满分 {full / engine.SCALE:g} 分不符")
+    rows = sheet.listed
     blank = rows.filter(pl.col(NO).is_null())
     if blank.height:
         raise InputError(f"{source}：第 {blank[ROW][0]} 行：考号不能为空")
@@ -144,7 +177,6 @@ def _listed(raw: pl.DataFrame, source: str) -> pl.DataFrame:
         value = dup[NO][0]
         first, second = dup.filter(pl.col(NO) == value)[ROW].head(2).to_list()
         raise InputError(f"{source}：第 {second} 行：考号「{value}」与第 {first} 行重复")
-    return rows
 
 
 def _check_known(sheets: list[SubjectSheet], students: pl.DataFrame, original_name: str):
@@ -294,4 +326,5 @@ def _analysed(subject: str, labels: list[str], names: list[str], fulls: list[int
             "items": [_json_safe({**row, "item": label[row["item"]]}) for row in rows]}
 
 
-__all__ = ["item_scores_import", "item_tables_store", "template_xlsx"]
+__all__ = ["item_scores_import", "item_scores_save", "item_tables_store", "subject_sheet",
+           "template_xlsx"]
