@@ -159,9 +159,10 @@ def chart(subject: str, table: dict, district: dict | None = None, *, scope: str
         series.append({"type": "line", "name": "全区难度", "symbol": "none",
                        "lineStyle": {"type": "dashed"},
                        "data": [_round3(r["difficulty"]) for r in district["items"]]})
-    return {"title": {"text": f"{subject} {scope}各题难度与区分度", "left": "center"},
-            "tooltip": {"trigger": "axis"}, "legend": {"top": 30},
-            "grid": {"top": 70, "bottom": 40, "left": 45, "right": 60},
+    return {"title": {"text": f"{subject} {scope}各题难度与区分度", "left": "center",
+                      "textStyle": {"fontSize": 15}},
+            "tooltip": {"trigger": "axis"}, "legend": {"top": 36},
+            "grid": {"top": 84, "bottom": 40, "left": 45, "right": 60},
             "xAxis": {"type": "category", "name": "题号", "data": labels,
                       "axisLabel": {"interval": 0 if len(labels) <= 30 else "auto"}},
             "yAxis": {"type": "value", "max": 1}, "series": series}
