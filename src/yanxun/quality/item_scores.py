@@ -87,7 +87,9 @@ def item_scores_save(*, actor, exam: Exam, sheets: list[SubjectSheet],
     _check_exam(exam)
     seen: set[str] = set()
     for sheet in sheets:
-        if sheet.subject.exam_id != exam.pk or sheet.subject.name in seen:
+        if sheet.subject.exam_id != exam.pk:
+            raise ValueError(f"{sheet.subject} is not a subject of {exam}")
+        if sheet.subject.name in seen:
             raise InputError(f"{original_name}：科目「{sheet.subject.name}」有两个工作表")
         seen.add(sheet.subject.name)
         _check_sheet(sheet)
@@ -311,8 +313,9 @@ def _item_frame(exam: Exam, subject: ExamSubject, count: int) -> pl.DataFrame:
     queryset = ItemScores.objects.filter(student__exam=exam, subject=subject).values_list(
         "pk", "student__school_id", "points")
     frame = _select(queryset, {ROW: pl.Int64, "school": pl.Int64, "points": pl.String})
-    frame = frame.sort(ROW).with_columns(  # "[100, 0, 250]": decoded once, then split
-        pl.col("points").str.strip_chars("[]").str.split(",").cast(pl.List(pl.Int64)))
+    frame = frame.sort(ROW).with_columns(  # "[100,0,250]" (PostgreSQL: "[100, 0, 250]")
+        pl.col("points").str.strip_chars("[]").str.replace_all(" ", "", literal=True)
+        .str.split(",").cast(pl.List(pl.Int64)))
     return frame.select(ROW, "school", *[pl.col("points").list.get(i).alias(f"i{i}")
                                          for i in range(count)])
 
