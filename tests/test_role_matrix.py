@@ -21,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.factories import UserFactory
 from tests.quality_web.exam_data import analysed_exam
+from tests.quality_web.item_data import with_items
 from yanxun.api import api
 from yanxun.core.enums import ImportStatus, Role
 from yanxun.core.models import ImportJob
@@ -96,6 +97,10 @@ def _exam_school_a(w):
 
 def _exam_school_b(w):
     return {"pk": w.exam.pk, "school_pk": w.school_b.pk}
+
+
+def _exam_with_items(w):
+    return {"pk": with_items(w, w.exam).pk}
 
 
 # Quality monitoring: staff manage exams; the centre sees every school's report (报告到学科),
@@ -269,6 +274,14 @@ PAGES: dict[str, list[Case]] = {
              kwargs=_exam_school_a, label="school A"),
         Case(page(404, **{**REPORT_CENTRE, JUDGE: 403}), kwargs=_exam_school_b,
              label="school B"),
+    ],
+    "quality:items_upload": [Case(page(403, **EXAM_STAFF), kwargs=_exam)],
+    "quality:items_template": [Case(page(403, **EXAM_STAFF), kwargs=_exam)],
+    # 小题分析: the centre and school administrators (their school beside the district).
+    "quality:item_analysis": [
+        Case(page(403, **{**REPORT_CENTRE, SCHOOL_ADMIN: 200}), kwargs=_exam_with_items),
+        Case(page(403, **{**REPORT_CENTRE, SCHOOL_ADMIN: 404}), kwargs=_exam_with_items,
+             data=lambda w: {"school": w.school_b.pk}, label="school B"),
     ],
     "api:openapi-json": [Case(expect(200))],
     "api:openapi-view": [Case(expect(200))],

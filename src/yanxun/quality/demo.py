@@ -12,16 +12,43 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import polars as pl
+
 from yanxun.core.enums import Role
 from yanxun.org.demo import DemoContext, demo_step, new_person_name
 from yanxun.org.enums import Gender, SchoolType, TeacherStatus
 from yanxun.org.models import Teacher
-from yanxun.quality import services
+from yanxun.quality import engine, item_scores, services
 from yanxun.quality.enums import ExamKind, ExamStatus
 from yanxun.quality.models import ClassTeacher, Exam, SchoolAlias
 
 JUNIOR_TYPES = (SchoolType.JUNIOR, SchoolType.COMPLETE, SchoolType.NINE_YEAR)
 SUBJECTS = (("语文", 120), ("数学", 120), ("英语", 120), ("物理", 100), ("道德与法治", 100))
+# 小题 of the joint exam's 数学 and 英语 papers: (题号, full mark, kind, difficulty b, slope a)
+# on the ability scale. Later items are harder; a few have a small slope (weak items) and
+# one or two are very easy or very hard, so that every flag of the item analysis shows up.
+MATH_ITEMS = [
+    *[(str(i), 4, "choice", b, a) for i, b, a in (
+        (1, -2.6, 1.2), (2, -1.8, 1.4), (3, -1.5, 1.5), (4, -1.2, 1.3), (5, -0.9, 1.6),
+        (6, -0.6, 1.5), (7, -0.4, 0.15), (8, -0.1, 1.4), (9, 0.3, 1.2), (10, 0.8, 1.1))],
+    *[(str(i), 4, "choice", b, a) for i, b, a in (
+        (11, -1.0, 1.4), (12, -0.5, 1.3), (13, 0.0, 1.2), (14, 0.5, 0.3), (15, 1.0, 1.2),
+        (16, 1.6, 1.0))],
+    ("17", 6, "open", -1.4, 1.3), ("18", 6, "open", -0.8, 1.4), ("19", 8, "open", -0.3, 1.5),
+    ("20", 8, "open", 0.2, 1.4), ("21", 10, "open", 0.6, 1.3), ("22", 10, "open", 1.2, 1.2),
+    ("23", 8, "open", 2.2, 0.9),
+]
+ENGLISH_ITEMS = [
+    *[(str(i), 2, "choice", -2.2 + 0.15 * i, 1.2) for i in range(1, 11)],  # 听力
+    *[(str(i), 1, "choice", -1.5 + 0.1 * (i - 10), 0.15 if i == 16 else 1.0)
+      for i in range(11, 21)],  # 单项选择
+    *[(str(i), 1, "choice", -0.5 + 0.1 * (i - 20), 0.25 if i == 27 else 1.1)
+      for i in range(21, 31)],  # 完形填空
+    *[(str(i), 2, "choice", -0.6 + 0.2 * (i - 30), 1.3) for i in range(31, 41)],  # 阅读理解
+    ("41", 10, "open", 0.3, 1.2), ("42", 10, "open", 0.8, 1.1), ("43", 15, "open", 1.6, 1.3),
+    ("44", 25, "open", 0.2, 1.5),  # 任务型阅读, 词汇运用, 短文填空, 书面表达
+]
+ITEM_SUBJECTS = {"数学": MATH_ITEMS, "英语": ENGLISH_ITEMS}
 INTAKE = "2025 学年八年级期末调研"
 OUTCOME = "2026 年九年级联考"
 
@@ -46,6 +73,7 @@ def build_exams(ctx: DemoContext) -> None:
     _import(actor, outcome, cohort, rng, shift=0.02, weight_school=1.0, added=True)
     Exam.objects.filter(pk=outcome.pk).update(intake_exam=intake)
     _class_teachers(ctx, outcome, cohort, rng)
+    _item_scores(actor, outcome, ctx.rng("quality.items"))
     for exam in (intake, outcome):
         services.exam_transition(exam, ExamStatus.ANALYSING)
         services.exam_analyse(exam_id=exam.pk)
@@ -128,3 +156,53 @@ def _class_teachers(ctx: DemoContext, exam: Exam, cohort: list[dict], rng: rando
             links.append(ClassTeacher(exam=exam, school_id=school_pk, class_name=class_name,
                                       subject=subject, teacher=teacher))
     ClassTeacher.objects.bulk_create(links)
+
+
+def _item_scores(actor, exam: Exam, rng: random.Random) -> None:
+    """Item scores for 数学 and 英语: each present student's stored score split over the
+    items by a logistic model of their ability, then evened out so that the items add up to
+    the score exactly; checked and written by the upload's own service (without the detour
+    through an .xlsx file, which took longer than everything else here)."""
+    frame = services.scores_frame(exam)
+    subjects = {s.name: s for s in exam.subjects.all()}
+    sheets = []
+    for name, items in ITEM_SUBJECTS.items():
+        present = frame.filter(pl.col(engine.status_column(name)) == engine.PRESENT)
+        full = int(subjects[name].full_mark)
+        labels = [label for label, *_ in items]
+        rows = [[p * engine.SCALE for p in _split(points // engine.SCALE, full, items, rng)]
+                for points in present[name]]
+        scores = pl.DataFrame(rows, schema=dict.fromkeys(labels, pl.Int64), orient="row")
+        sheets.append(item_scores.subject_sheet(
+            subjects[name], labels, [mark * engine.SCALE for _, mark, *_ in items],
+            scores.insert_column(0, present["考号"]), f"演示小题分「{name}」"))
+    item_scores.item_scores_save(actor=actor, exam=exam, sheets=sheets,
+                                 original_name=f"{exam.name}_小题分（演示）")
+
+
+def _split(total: int, full: int, items: list[tuple], rng: random.Random) -> list[int]:
+    theta = (total / full - 0.66) / 0.17  # the cohort's shares are about 0.66 ± 0.17
+    scores = []
+    for _, mark, kind, b, a in items:
+        p = 1 / (1 + math.exp(-1.7 * a * (theta - b)))
+        if kind == "choice":
+            scores.append(mark if rng.random() < p else 0)
+        else:
+            scores.append(max(0, min(mark, round(mark * p + rng.gauss(0, mark * 0.1)))))
+    choice = [i for i, item in enumerate(items) if item[2] == "choice"]
+    open_ = [i for i, item in enumerate(items) if item[2] == "open"]
+    open_full = sum(items[i][1] for i in open_)
+    rest = total - sum(scores[i] for i in choice)  # what the open items must make up
+    while rest > open_full:
+        i = rng.choice([i for i in choice if scores[i] == 0])
+        scores[i], rest = items[i][1], rest - items[i][1]
+    while rest < 0:
+        i = rng.choice([i for i in choice if scores[i] > 0])
+        scores[i], rest = 0, rest + items[i][1]
+    gap = rest - sum(scores[i] for i in open_)
+    while gap:  # a point at a time to (from) an open item, the more room the likelier
+        step = 1 if gap > 0 else -1
+        rooms = [items[i][1] - scores[i] if step > 0 else scores[i] for i in open_]
+        i = rng.choices(open_, weights=rooms)[0]
+        scores[i], gap = scores[i] + step, gap - step
+    return scores

@@ -111,11 +111,14 @@ def analyze_sheet(subject: str, items: list[str], fulls: list[int], scores: pl.D
         ["total", ROW], descending=[True, False])
     k = _group_size(n) if n else 0
     upper, lower = frame.head(k), frame.tail(k)
+    # One query per group and one for the correlations (not one per item: a district's
+    # report runs this for every school).
+    sums = [part.select(pl.col(items).sum().cast(pl.Int64)).row(0)
+            for part in (frame, upper, lower)]
+    rs = frame.select([pl.corr(pl.col(i), pl.col("total") - pl.col(i)).alias(i)
+                       for i in items]).row(0) if n >= 2 else [None] * len(items)
     rows = []
-    for item, full in zip(items, fulls, strict=True):
-        total, up, low = (int(part[item].sum()) for part in (frame, upper, lower))
-        rest = frame["total"] - frame[item]
-        r = None if n < 2 else frame.select(pl.corr(pl.col(item), rest)).item()
+    for item, full, total, up, low, r in zip(items, fulls, *sums, rs, strict=True):
         rows.append({
             "subject": subject, "item": item, "full_mark": full / SCALE, "n": n,
             "mean": total / (n * SCALE) if n else None,
@@ -139,18 +142,25 @@ def _alpha(frame: pl.DataFrame, items: list[str]) -> float | None:
     return k / (k - 1) * (1 - sum(variances) / total_variance)
 
 
-def analyze_workbook(path: Path) -> dict[str, pl.DataFrame]:
-    """{"items": rows of every sheet, "item_papers": one row per sheet}."""
+def sheet_names(path: Path, name: str | None = None) -> list[str]:
+    """The workbook's sheet names; `name` is the file's name in messages (an upload is read
+    from a temporary file)."""
     import fastexcel
 
+    name = name or path.name
     if path.suffix.lower() not in (".xlsx", ".xls", ".xlsm"):
-        raise InputError(f"{path.name}：小题分文件应为 .xlsx 或 .xls（每科一个工作表）")
+        raise InputError(f"{name}：小题分文件应为 .xlsx 或 .xls（每科一个工作表）")
     if not path.is_file():
-        raise InputError(f"{path.name}：找不到文件")
+        raise InputError(f"{name}：找不到文件")
     try:
-        sheets = fastexcel.read_excel(str(path)).sheet_names
+        return fastexcel.read_excel(str(path)).sheet_names
     except Exception as exc:
-        raise InputError(f"{path.name}：无法读取文件（{str(exc).splitlines()[0]}）") from exc
+        raise InputError(f"{name}：无法读取文件（{str(exc).splitlines()[0]}）") from exc
+
+
+def analyze_workbook(path: Path) -> dict[str, pl.DataFrame]:
+    """{"items": rows of every sheet, "item_papers": one row per sheet}."""
+    sheets = sheet_names(path)
     item_rows, papers = [], []
     for sheet in sheets:
         source = f"{path.name}「{sheet}」工作表"
@@ -168,4 +178,4 @@ ITEM_SCHEMA = {"subject": pl.String, "item": pl.String, "full_mark": pl.Float64,
                "discrimination_flag": pl.String}
 PAPER_SCHEMA = {"subject": pl.String, "n": pl.Int64, "items": pl.Int64, "alpha": pl.Float64}
 
-__all__ = ["analyze_sheet", "analyze_workbook", "column_letter", "read_sheet"]
+__all__ = ["analyze_sheet", "analyze_workbook", "column_letter", "read_sheet", "sheet_names"]

@@ -134,8 +134,8 @@ def _round(value):
 
 
 def report_xlsx(report: Report, *, title: str) -> bytes:
-    """The report as a workbook: 全区 / 学校 / 班级 / 全科合格 / 前N名, rates as fractions
-    formatted as percentages (so that Excel can compute with them)."""
+    """The report as a workbook: 全区 / 学校 / 班级 / 全科合格 / 前N名 and 小题分析-<科目>, rates
+    as fractions formatted as percentages (so that Excel can compute with them)."""
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     bold = book.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1})
@@ -183,6 +183,10 @@ def report_xlsx(report: Report, *, title: str) -> bytes:
                                     "rate" in key else formats["int"])
                 elif value is not None:
                     ws.write_string(r, i, str(value))
+    from yanxun.quality import item_report  # it formats with this module's fmt
+
+    item_report.write_xlsx_sheets(book, report, title=title, bold=bold, head=head,
+                                  formats=formats)
     book.close()
     return buffer.getvalue()
 

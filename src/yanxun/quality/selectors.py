@@ -83,6 +83,11 @@ class Report:
     classes: list[Row] = field(default_factory=list)
     tables: dict[str, list] = field(default_factory=dict)
 
+    @property
+    def item_subjects(self) -> list[str]:
+        """Subjects with an item analysis (小题分析) in this report."""
+        return [s for s in self.subjects if f"items:{s}" in self.tables]
+
 
 def _rows(queryset, names: dict[int, str]) -> list[Row]:
     return [Row(r.subject, r.figures, names.get(r.school_id, ""), r.school_id, r.class_name)
@@ -134,6 +139,8 @@ def school_report(user, exam: Exam, school: School) -> Report:
     tables = {t.name: t.rows for t in ExamTable.objects.filter(exam=exam, school=school)}
     district_tables = {t.name: t.rows for t in ExamTable.objects.filter(exam=exam, school=None)}
     tables["district_all_pass"] = district_tables.get("all_pass", [])
+    tables.update({f"district_{name}": rows for name, rows in district_tables.items()
+                   if name.startswith("items:")})  # 小题分析: the district beside the school
     return Report(exam, report_subjects(exam),
                   _rows(results.filter(level=ResultLevel.DISTRICT), names),
                   _rows(results.filter(level=ResultLevel.SCHOOL, school=school), names),

@@ -36,9 +36,11 @@ from yanxun.quality import engine, rules, scores_io
 from yanxun.quality.enums import ExamStatus, ResultLevel
 from yanxun.quality.models import (
     Exam,
+    ExamItem,
     ExamStudent,
     ExamSubject,
     ExamTable,
+    ItemScores,
     SchoolAlias,
     Score,
     UnitResult,
@@ -291,11 +293,16 @@ def scores_write(*, actor, exam: Exam) -> int:
 
 
 def _delete_students(exam: Exam) -> None:
-    """The exam's scores and students, in two statements: the ORM's cascade would load every
-    student into memory to find their scores (minutes for a city exam)."""
+    """The exam's scores, item scores and students, in plain statements: the ORM's cascade
+    would load every student into memory to find their scores (minutes for a city exam). The
+    items go too: item scores must be imported again for the new students."""
     q = connection.ops.quote_name
     score, student = Score._meta.db_table, ExamStudent._meta.db_table
+    ExamItem.objects.filter(exam=exam).delete()
     with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {q(ItemScores._meta.db_table)} WHERE {q('student_id')} IN "
+                       f"(SELECT {q('id')} FROM {q(student)} WHERE {q('exam_id')} = %s)",
+                       [exam.pk])
         cursor.execute(f"DELETE FROM {q(score)} WHERE {q('student_id')} IN "
                        f"(SELECT {q('id')} FROM {q(student)} WHERE {q('exam_id')} = %s)",
                        [exam.pk])
@@ -418,6 +425,7 @@ def exam_analyse(*, exam_id: int) -> None:
         progress.update("保存结果", 2, 3)
         _store(exam, analysis)
         teacher_results_store(exam, analysis)
+        _store_item_tables(exam)
         if exam.intake_exam_id:
             _store_value_added(exam)
         exam_transition(exam, ExamStatus.ANALYSED, note=f"{frame.height} 名学生")
@@ -466,6 +474,12 @@ def _store(exam: Exam, analysis: engine.Analysis) -> None:
         ExamTable.objects.filter(exam=exam).delete()
         _bulk_insert(UnitResult._meta.db_table, columns, pl.concat(results))
         ExamTable.objects.bulk_create(others, batch_size=500)
+
+
+def _store_item_tables(exam: Exam) -> None:
+    from yanxun.quality.item_scores import item_tables_store  # it builds on this module
+
+    item_tables_store(exam)
 
 
 def _value_added_frame(exam: Exam, subjects: list[str]) -> pl.DataFrame:

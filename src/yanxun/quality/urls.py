@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yanxun.quality import views, views_teachers
+from yanxun.quality import views, views_items, views_teachers
 
 app_name = "quality"
 urlpatterns = [
@@ -44,4 +44,7 @@ urlpatterns = [
          name="school_teachers"),
     path("<int:pk>/schools/<int:school_pk>/teachers.xlsx", views_teachers.school_teachers_xlsx,
          name="school_teachers_xlsx"),
+    path("<int:pk>/items/", views_items.item_analysis, name="item_analysis"),
+    path("<int:pk>/items/upload/", views_items.items_upload, name="items_upload"),
+    path("<int:pk>/items/template.xlsx", views_items.items_template, name="items_template"),
 ]

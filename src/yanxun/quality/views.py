@@ -20,7 +20,7 @@ from yanxun.core.imports.progress import read_progress
 from yanxun.core.listing import render_list
 from yanxun.core.permissions import best_scope, has_perm, scoped
 from yanxun.org.models import School
-from yanxun.quality import lists, reports, rules, selectors, services
+from yanxun.quality import item_report, lists, reports, rules, selectors, services
 from yanxun.quality.enums import ExamStatus
 from yanxun.quality.forms import ExamForm, SchoolMappingForm, ScoresUploadForm
 from yanxun.quality.scores_io import InputError
@@ -57,6 +57,7 @@ def exam_detail(request, pk):
     context = {
         "exam": exam, "page_title": exam.name, "manage": manage,
         "subjects": list(exam.subjects.all()),
+        "item_counts": item_report.item_counts(exam),
         "staged": services.staged_for(exam) if manage else None,
         "analysed": exam.status == ExamStatus.ANALYSED,
         "running": exam.status == ExamStatus.ANALYSING,
@@ -70,6 +71,7 @@ def exam_detail(request, pk):
             {"row": row, "cells": reports.cells(row, relative=True)}
             for row in selectors.teacher_classes(request.user, exam)]
         context["class_headers"] = reports.headers(relative=True)
+        context["item_subjects"] = item_report.item_subjects(exam)
     return render(request, "quality/exam_detail.html", context)
 
 
@@ -377,8 +379,9 @@ def district_report_pdf(request, pk):
                        reports.top_n_chart(report.tables["top_n"], tops[0])))
     title = f"{exam.name} 全区质量分析报告"
     return _pdf({"exam": exam, "title": title,
-                 "sections": _pdf_sections(report, unit_rows="schools", unit_label="学校")},
-                charts, f"{exam.name}_全区报告.pdf")
+                 "sections": _pdf_sections(report, unit_rows="schools", unit_label="学校")
+                 + item_report.pdf_sections(report)},
+                charts + item_report.pdf_charts(report), f"{exam.name}_全区报告.pdf")
 
 
 @login_required
@@ -391,8 +394,9 @@ def school_report_pdf(request, pk, school_pk):
                                                    "总分 本校分数段分布"))]
     title = f"{exam.name} {school.name} 质量分析报告"
     return _pdf({"exam": exam, "title": title,
-                 "sections": _pdf_sections(report, unit_rows="classes", unit_label="班级")},
-                charts, f"{exam.name}_{school.name}_报告.pdf")
+                 "sections": _pdf_sections(report, unit_rows="classes", unit_label="班级")
+                 + item_report.pdf_sections(report)},
+                charts + item_report.pdf_charts(report), f"{exam.name}_{school.name}_报告.pdf")
 
 
 def _xlsx(data: bytes, filename: str) -> HttpResponse:
