@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yanxun.quality import views
+from yanxun.quality import views, views_students
 
 app_name = "quality"
 urlpatterns = [
@@ -21,4 +21,9 @@ urlpatterns = [
          name="school_report_xlsx"),
     path("<int:pk>/schools/<int:school_pk>/report.pdf", views.school_report_pdf,
          name="school_report_pdf"),
+    path("<int:pk>/schools/<int:school_pk>/students/", views_students.student_list,
+         name="students"),
+    path("<int:pk>/students.xlsx", views_students.students_pseudonymous_xlsx,
+         name="students_pseudonymous"),
+    path("retention/", views_students.retention_settings, name="retention"),
 ]

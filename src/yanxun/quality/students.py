@@ -1,0 +1,379 @@
+"""Student-level results of an analysed exam, stored for the student pages and exports, and
+the bottom 20 % of each school followed from the intake exam.
+
+`student_results_store` runs at the end of every analysis (services.exam_analyse). It stores
+one `ExamTable` named "students" per school: a record per student, keyed by the ExamStudent
+id, with no name and no 学籍号 (those are read from ExamStudent when a page or export is shown
+to someone allowed to see them):
+
+    {"id": 17, "exam_no": "2026001", "class": "1班", "combination": "物理+化学",
+     "scores": {"语文": [9050, 0, 12, 3, 0], ..., "总分": [51000, 0, 40, 7, 2, 5]}}
+
+per subject (and 总分): [points in hundredths or null, status (ScoreStatus; for 总分 0 with a
+总分, 1 without), rank in the district, rank in the school, 临界生 bits (NEAR_BITS)], and for
+总分 a sixth entry, the rank within the student's elective combination (null without
+electives). Ranks use the min method (1, 2, 2, 4).
+
+With an intake exam it also stores "bottom_followup" (aggregates only: per intake school, and
+the district under school null), from followup.bottom_followup.
+
+The retention rule (quality.retention) deletes the tables named in STUDENT_TABLES with the
+exam's students; the aggregate tables stay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+
+import polars as pl
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+
+from yanxun.core.enums import DataScope
+from yanxun.core.permissions import best_scope, has_perm, scoped
+from yanxun.org.models import School
+from yanxun.quality import engine, followup, rules
+from yanxun.quality.models import ClassTeacher, Exam, ExamStudent, ExamTable
+
+STUDENTS = "students"
+BOTTOM_FOLLOWUP = "bottom_followup"
+# ExamTable names holding a record per student: deleted by the retention rule.
+STUDENT_TABLES = (STUDENTS,)
+NEAR_BITS = {"excellent": 1, "good": 2, "pass": 4}
+BOTTOM_SHARE = Fraction(1, 5)
+
+
+# ---------------------------------------------------------------------------------------
+# Building the records (Polars, no database)
+# ---------------------------------------------------------------------------------------
+
+
+def _units(spec: engine.ExamSpec) -> list[tuple[str, pl.Expr, pl.Expr, dict]]:
+    """Per subject, then 总分: name, points, status and the line thresholds (hundredths)."""
+    width = spec.borderline_width
+    units = [(s.name, pl.col(s.name), pl.col(engine.status_column(s.name)).cast(pl.Int64),
+              engine.line_thresholds(spec.lines_for(s), width, s.full)) for s in spec.subjects]
+    units.append((engine.TOTAL, pl.col("total"),
+                  pl.when(pl.col("has_total")).then(0).otherwise(1).cast(pl.Int64),
+                  engine.line_thresholds(spec.lines, width, pl.col("total_full"))))
+    return units
+
+
+def _near(score: pl.Expr, thresholds: dict) -> pl.Expr:
+    """The NEAR_BITS of the lines the score is within the 临界生 band below (0 for none)."""
+    bits = [pl.when((score >= thresholds[f"b_{line}"]) & (score < thresholds[f"t_{line}"]))
+            .then(bit).otherwise(0) for line, bit in NEAR_BITS.items()]
+    return pl.sum_horizontal(bits).cast(pl.Int64).fill_null(0)
+
+
+def _text(value: pl.Expr) -> pl.Expr:
+    return value.cast(pl.String).fill_null("null")
+
+
+def student_records(analysis: engine.Analysis, ids: pl.DataFrame) -> pl.DataFrame:
+    """One row per school: `school` (the engine's school label, the id as text) and `rows`,
+    the JSON text of its students' records in class order. `ids`: 考号, id (ExamStudent).
+
+    Computed on the students frame (one row per student, every subject side by side): ranks
+    by Polars' rank (min method) over the district, the school and, for 总分, the elective
+    combination; the same figures as followup.student_ranks (tests compare them), in a
+    fraction of its time. The JSON is assembled as text: encoding a nested struct took
+    four times as long."""
+    spec = analysis.spec
+    columns, entries = {}, []
+    for i, (name, score, status, thresholds) in enumerate(_units(spec)):
+        ranked = score.rank("min", descending=True)
+        values = {f"p{i}": score, f"s{i}": status, f"d{i}": ranked,
+                  f"r{i}": ranked.over("school_id"), f"n{i}": _near(score, thresholds)}
+        if name == engine.TOTAL:
+            values["c"] = (ranked.over("combination") if spec.has_electives
+                           else pl.lit(None, pl.Int64))
+        columns |= values
+        key = json.dumps(name, ensure_ascii=False)
+        entries.append(pl.concat_str([pl.lit(f"{key}:["),
+                                      pl.concat_str([_text(pl.col(v)) for v in values],
+                                                    separator=","),
+                                      pl.lit("]")]))
+    head = pl.struct(pl.col("id"), pl.col("考号").alias("exam_no"), pl.col("班级").alias("class"),
+                     pl.col("combination")).struct.json_encode().str.head(-1)
+    record = pl.concat_str([head, pl.lit(',"scores":{'), pl.concat_str(entries, separator=","),
+                            pl.lit("}}")])
+    return (
+        analysis.students.join(ids, on="考号", how="left", maintain_order="left")
+        .select("学校", "class_id", "考号", "id", "班级", "combination", **columns)
+        .select("学校", "class_id", "考号", record.alias("record"))
+        .sort("class_id", "考号")
+        .group_by("学校", maintain_order=True)
+        .agg(pl.col("record").str.join(","))
+        .select(pl.col("学校").alias("school"), pl.format("[{}]", "record").alias("rows"))
+    )
+
+
+def bottom_rows(earlier: engine.Analysis, later: engine.Analysis, key: str) -> list[dict]:
+    """followup.bottom_followup per earlier school, then the district (school None): counts
+    added up, mean percentiles over all the group's students (weighted by their counts)."""
+    frame = followup.bottom_followup(earlier, later, key=key, share=BOTTOM_SHARE)
+    rows = [_clean(r) for r in frame.iter_rows(named=True)]
+    n, matched = sum(r["n_bottom"] for r in rows), sum(r["matched"] for r in rows)
+
+    def weighted(field: str, weight: str, total: int):
+        if not total:
+            return None
+        return sum(r[field] * r[weight] for r in rows if r[field] is not None) / total
+
+    district = {"school": None, "n_bottom": n, "matched": matched,
+                "still_bottom": sum(r["still_bottom"] for r in rows),
+                "percentile_before": weighted("percentile_before", "n_bottom", n),
+                "percentile_after": weighted("percentile_after", "matched", matched)}
+    return [*rows, district]
+
+
+def _clean(row: dict) -> dict:
+    out = dict(row)
+    out["school"] = int(row["school"])
+    for key in ("percentile_before", "percentile_after"):
+        if out[key] is not None and out[key] != out[key]:
+            out[key] = None
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Storing (called once per analysis)
+# ---------------------------------------------------------------------------------------
+
+
+def student_results_store(exam: Exam, analysis: engine.Analysis) -> None:
+    """Replace the exam's student records and bottom-20 % follow-up (see the module doc)."""
+    from yanxun.quality.services import _bulk_insert, _select
+
+    ids = _select(ExamStudent.objects.filter(exam=exam).values_list("exam_no", "pk"),
+                  {"考号": pl.String, "id": pl.Int64})
+    records = student_records(analysis, ids).select(
+        pl.lit(exam.pk, pl.Int64).alias("exam_id"), pl.lit(STUDENTS).alias("name"),
+        pl.col("school").cast(pl.Int64).alias("school_id"), "rows")
+    bottom = _bottom_tables(exam, analysis) if exam.intake_exam_id else []
+    with transaction.atomic():
+        ExamTable.objects.filter(exam=exam, name__in=[STUDENTS, BOTTOM_FOLLOWUP]).delete()
+        _bulk_insert(ExamTable._meta.db_table, ["exam_id", "name", "school_id", "rows"], records)
+        ExamTable.objects.bulk_create(bottom)
+
+
+def _bottom_tables(exam: Exam, later: engine.Analysis) -> list[ExamTable]:
+    """The bottom 20 % of each school in the intake exam followed into this one, matched by
+    学籍号 where both exams have it, else by 考号 (as value-added)."""
+    from yanxun.quality.services import exam_spec
+
+    intake = exam.intake_exam
+    if intake.purged_at is not None:
+        return [_bottom_error(exam, f"入口考试「{intake.name}」的学生明细已按保留期限删除，"
+                                    "无法跟踪后 20% 学生。")]
+    frame = _matched_intake_frame(intake, exam)
+    if frame.height == 0:
+        return [_bottom_error(exam, f"入口考试「{intake.name}」没有成绩。")]
+    earlier = engine.analyze(frame, exam_spec(intake))
+    rows = bottom_rows(earlier, later, "考号")
+    return [ExamTable(exam=exam, name=BOTTOM_FOLLOWUP, school_id=r["school"], rows=[r])
+            for r in rows]
+
+
+def _bottom_error(exam: Exam, message: str) -> ExamTable:
+    return ExamTable(exam=exam, name=BOTTOM_FOLLOWUP, school_id=None, rows=[{"error": message}])
+
+
+def _matched_intake_frame(intake: Exam, exam: Exam) -> pl.DataFrame:
+    """The intake exam's scores, 考号 replaced by the student's 考号 in `exam` where the two
+    exams are matched by 学籍号 (null where a student has no match), else kept."""
+    from yanxun.quality.services import scores_frame
+
+    frame = scores_frame(intake)
+    earlier = _ids(intake)
+    later = _ids(exam)
+    if not (earlier["sid"].is_not_null().any() and later["sid"].is_not_null().any()):
+        return frame
+    later = later.drop_nulls("sid").unique("sid", keep="first")
+    mapping = earlier.join(later.rename({"考号": "later"}), on="sid", how="left")
+    return frame.join(mapping.select("考号", "later"), on="考号", how="left").with_columns(
+        pl.col("later").alias("考号")).drop("later")
+
+
+def _ids(exam: Exam) -> pl.DataFrame:
+    rows = ExamStudent.objects.filter(exam=exam).values_list("exam_no", "student_id")
+    return pl.DataFrame(list(rows), schema={"考号": pl.String, "sid": pl.String},
+                        orient="row").with_columns(pl.col("sid").replace("", None))
+
+
+# ---------------------------------------------------------------------------------------
+# Reading: who may see which school's students, and the records as rows for a list
+# ---------------------------------------------------------------------------------------
+
+STATUS_WORDS = {1: "缺考", 2: "作弊", 3: "违纪", 4: "免考", 5: "未选考"}
+LINE_LABELS = {"excellent": "优秀线", "good": "良好线", "pass": "合格线"}
+POINTS, STATUS, RANK_DISTRICT, RANK_SCHOOL, NEAR, RANK_COMBINATION = range(6)
+
+
+@dataclass
+class StudentScope:
+    """What one user may see of one school's students in one exam."""
+
+    school: School
+    classes: frozenset[str] | None  # None: every class; a teacher: the classes they teach
+    names: bool  # names and 学籍号 (rules.VIEW_STUDENT_NAMES for this school)
+
+    @property
+    def taught(self) -> list[str]:
+        return sorted(self.classes or ())
+
+
+@dataclass
+class StudentRow:
+    """One student's record, as the list and its export read it."""
+
+    id: int
+    exam_no: str
+    class_name: str
+    combination: str | None
+    scores: dict[str, list]
+    name: str = ""
+    student_id: str = ""
+
+    def entry(self, subject: str, index: int):
+        values = self.scores.get(subject)
+        return values[index] if values is not None and index < len(values) else None
+
+    def score(self, subject: str):
+        """Points as a number (90 or 90.5), or the status word (缺考 …), or None."""
+        points = self.entry(subject, POINTS)
+        if points is not None:
+            return points // 100 if points % 100 == 0 else points / 100
+        return STATUS_WORDS.get(self.entry(subject, STATUS))
+
+    def near(self, subject: str) -> str:
+        bits = self.entry(subject, NEAR) or 0
+        return "、".join(label for line, label in LINE_LABELS.items() if bits & NEAR_BITS[line])
+
+
+def _teacher_classes(user, exam: Exam, school_pk) -> frozenset[str]:
+    return frozenset(ClassTeacher.objects.filter(exam=exam, school_id=school_pk,
+                                                 teacher__user=user)
+                     .values_list("class_name", flat=True))
+
+
+def _scope_reaches_schools(user) -> bool:
+    return best_scope(user, rules.VIEW_REPORTS) in (DataScope.ALL, DataScope.UNIT_TREE,
+                                                    DataScope.UNIT)
+
+
+def student_schools(user, exam: Exam) -> list[School]:
+    """Schools of this exam whose students the user may list, in code order: every school
+    for center staff, their own for a school administrator, for a teacher the schools of
+    the classes they teach."""
+    if not has_perm(user, rules.VIEW_REPORTS) or exam.purged_at is not None:
+        return []
+    tables = ExamTable.objects.filter(exam=exam, name=STUDENTS)
+    if _scope_reaches_schools(user):
+        ids = scoped(tables, user, rules.VIEW_REPORTS).values("school_id")
+    else:
+        taught = ClassTeacher.objects.filter(exam=exam, teacher__user=user).values("school_id")
+        ids = tables.filter(school_id__in=taught).values("school_id")
+    return list(School.objects.filter(pk__in=ids).order_by("code"))
+
+
+def student_links(user, exam: Exam) -> dict:
+    """For the exam's page: the schools whose students the user may list, and whether they
+    may download the pseudonymous export of the whole exam."""
+    return {"schools": student_schools(user, exam),
+            "pseudonymous": exam.purged_at is None
+            and has_perm(user, rules.EXPORT_PSEUDONYMOUS)
+            and ExamTable.objects.filter(exam=exam, name=STUDENTS).exists()}
+
+
+def student_scope(user, exam: Exam, school_pk) -> StudentScope:
+    """The user's view of one school's students; "not found" outside their scope."""
+    if not has_perm(user, rules.VIEW_REPORTS):
+        raise PermissionDenied("无权查看学生成绩。")
+    school = next((s for s in student_schools(user, exam) if str(s.pk) == str(school_pk)), None)
+    if school is None:
+        raise Http404("未找到该学校的学生成绩，或无权查看。")
+    classes = None if _scope_reaches_schools(user) else _teacher_classes(user, exam, school.pk)
+    names = scoped(School.objects.filter(pk=school.pk), user,
+                   rules.VIEW_STUDENT_NAMES).exists()
+    return StudentScope(school, classes, names)
+
+
+def student_rows(exam: Exam, scope: StudentScope) -> list[StudentRow]:
+    """The school's stored records (a teacher's classes only), with names and 学籍号 joined
+    from ExamStudent only when the scope allows them."""
+    table = ExamTable.objects.filter(exam=exam, name=STUDENTS, school=scope.school).first()
+    records = table.rows if table is not None else []
+    if scope.classes is not None:
+        records = [r for r in records if r["class"] in scope.classes]
+    rows = [StudentRow(r["id"], r["exam_no"], r["class"], r["combination"], r["scores"])
+            for r in records]
+    if scope.names:
+        people = dict((pk, (name, sid)) for pk, name, sid in ExamStudent.objects.filter(
+            exam=exam, school=scope.school).values_list("pk", "name", "student_id"))
+        for row in rows:
+            row.name, row.student_id = people.get(row.id, ("", ""))
+    return rows
+
+
+def exam_student_rows(exam: Exam) -> list[tuple[int, StudentRow]]:
+    """Every school's records (school id, row), schools in code order, without names."""
+    tables = ExamTable.objects.filter(exam=exam, name=STUDENTS).order_by("school__code")
+    return [(table.school_id, StudentRow(r["id"], r["exam_no"], r["class"], r["combination"],
+                                         r["scores"]))
+            for table in tables for r in table.rows]
+
+
+def subject_names(exam: Exam) -> list[str]:
+    return [*exam.subjects.values_list("name", flat=True), engine.TOTAL]
+
+
+def has_electives(exam: Exam) -> bool:
+    return exam.subjects.filter(elective=True).exists()
+
+
+def pseudonym(exam: Exam, exam_no: str) -> str:
+    """A stable stand-in for a 考号 within one exam: the first 10 hex characters of
+    HMAC-SHA256(SECRET_KEY, "<exam id>:<考号>"). The same student gets the same code in every
+    export of the exam; without the key it cannot be turned back into the 考号."""
+    message = f"{exam.pk}:{exam_no}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:10]
+
+
+# ---------------------------------------------------------------------------------------
+# The bottom-20 % follow-up, as a user may see it
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class BottomFollowup:
+    intake: Exam
+    rows: list[dict]  # per school in scope (school_name), then the district (school None)
+    error: str = ""
+
+
+def bottom_followup(user, exam: Exam) -> BottomFollowup | None:
+    """The stored follow-up: center staff see every school, a school administrator their
+    own school's row and the district's."""
+    if not exam.intake_exam_id:
+        return None
+    tables = ExamTable.objects.filter(exam=exam, name=BOTTOM_FOLLOWUP)
+    district = tables.filter(school=None).first()
+    if district is None:
+        return None
+    if "error" in district.rows[0]:
+        return BottomFollowup(exam.intake_exam, [], district.rows[0]["error"])
+    mine = scoped(tables.filter(school__isnull=False), user, rules.VIEW_REPORTS)
+    schools = {pk: (code, name) for pk, code, name in School.objects.filter(
+        pk__in=mine.values("school_id")).values_list("pk", "code", "name")}
+    rows = [{**t.rows[0], "school_name": schools[t.school_id][1]}
+            for t in sorted(mine, key=lambda t: schools.get(t.school_id, ("", ""))[0])
+            if t.school_id in schools]
+    return BottomFollowup(exam.intake_exam, [*rows, {**district.rows[0], "school_name": "全区"}])
