@@ -69,9 +69,9 @@ def test_records_hold_exact_ranks_ties_combinations_and_borderline_lines(world, 
     assert a["02"]["scores"] == {"语文": [8000, 0, 3, 2, 1], "数学": [9000, 0, 1, 1, 0],
                                  "物理": [None, 5, None, None, 0], "历史": [7000, 0, 2, 1, 2],
                                  "总分": [24000, 0, 2, 1, 1, 2]}
-    assert a["03"]["scores"] == {"语文": [5800, 0, 5, 3, 4], "数学": [7000, 0, 4, 3, 2],
+    assert a["03"]["scores"] == {"语文": [5850, 0, 5, 3, 4], "数学": [7000, 0, 4, 3, 2],
                                  "物理": [7200, 0, 2, 1, 2], "历史": [None, 5, None, None, 0],
-                                 "总分": [20000, 0, 5, 3, 0, 3]}
+                                 "总分": [20050, 0, 5, 3, 0, 3]}
     assert a["04"]["scores"] == {"语文": [None, 1, None, None, 0], "数学": [6000, 0, 6, 4, 0],
                                  "物理": [6000, 0, 4, 3, 0], "历史": [None, 5, None, None, 0],
                                  "总分": [None, 1, None, None, 0, None]}
@@ -114,9 +114,9 @@ def test_trainer_sees_names_and_ranks_sorted_by_school_rank(client, world, exam)
     assert _column(response, "name") == ["甲一", "甲二", "甲三", "甲四"]
     assert _column(response, "student_id") == ["G001", "G002", "G003", "G004"]
     assert _column(response, "combination") == ["物理", "历史", "物理", "物理"]
-    assert _column(response, "score0") == ["90", "80", "58", "缺考"]
+    assert _column(response, "score0") == ["90", "80", "58.5", "缺考"]
     assert _column(response, "score3") == ["未选考", "70", "未选考", "未选考"]
-    assert _column(response, "score4") == ["240", "240", "200", "缺考"]
+    assert _column(response, "score4") == ["240", "240", "200.5", "缺考"]
     assert _column(response, "rank_district") == ["2", "2", "5", ""]
     assert _column(response, "rank_school") == ["1", "1", "3", ""]
     assert _column(response, "rank_combination") == ["1", "2", "3", ""]
@@ -226,18 +226,31 @@ def _code(exam, exam_no: str) -> str:
     return digest.hexdigest()[:10]
 
 
+def _csv(response) -> pl.DataFrame:
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith("\ufeff".encode())  # Excel reads it as UTF-8
+    return pl.read_csv(io.BytesIO(response.content), infer_schema_length=0)
+
+
 def test_pseudonymous_export_has_no_names_and_stable_codes(client, world, exam):
     c = _client(client, world, "leader")
     url = reverse("quality:students_pseudonymous", args=[exam.pk])
-    first, second = _sheet(c.get(url)), _sheet(c.get(url))
+    first, second = _csv(c.get(url)), _csv(c.get(url))
     assert first.equals(second)
-    assert first.columns[:5] == ["编号", "学校", "班级", "选考组合", "语文"]
-    assert not {"考号", "姓名", "学籍号"} & set(first.columns)
+    assert first.columns == [
+        "编号", "学校", "班级", "选考组合", "语文", "语文区排名", "语文校排名", "语文临界",
+        "数学", "数学区排名", "数学校排名", "数学临界", "物理", "物理区排名", "物理校排名",
+        "物理临界", "历史", "历史区排名", "历史校排名", "历史临界", "总分", "总分区排名",
+        "总分校排名", "组合内排名", "总分临界"]
     assert first["编号"].to_list() == [_code(exam, n) for n in ("01", "02", "03", "04", "05",
                                                                 "06")]
     assert first["编号"].to_list()[0] == pseudonym(exam, "01")
     assert first["学校"].to_list() == ["城东实验学校"] * 4 + ["城西中学"] * 2
-    assert first.row(4)[4:9] == ("90", "1", "1", None, "80")  # 05: 语文 90, ranks 1, 1; 数学
+    assert first.row(1) == (
+        _code(exam, "02"), "城东实验学校", "1班", "历史", "80", "3", "2", "优秀线", "90", "1", "1",
+        None, "未选考", None, None, None, "70", "2", "1", "良好线", "240", "2", "1", "2", "优秀线")
+    assert first.row(2)[4:8] == ("58.5", "5", "3", "合格线")
+    assert first.row(3)[4:8] == ("缺考", None, None, None)
     text = str(first.rows())
     assert not any(word in text for word in ("甲一", "乙一", "G001", "'01'"))
     logs = AuditLog.objects.filter(action="quality.students_export")

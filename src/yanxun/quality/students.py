@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 from dataclasses import dataclass
 from fractions import Fraction
@@ -33,6 +34,8 @@ import polars as pl
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.http import Http404
 
 from yanxun.core.enums import DataScope
@@ -323,12 +326,21 @@ def student_rows(exam: Exam, scope: StudentScope) -> list[StudentRow]:
     return rows
 
 
-def exam_student_rows(exam: Exam) -> list[tuple[int, StudentRow]]:
-    """Every school's records (school id, row), schools in code order, without names."""
-    tables = ExamTable.objects.filter(exam=exam, name=STUDENTS).order_by("school__code")
-    return [(table.school_id, StudentRow(r["id"], r["exam_no"], r["class"], r["combination"],
-                                         r["scores"]))
-            for table in tables for r in table.rows]
+def exam_student_frame(exam: Exam, subjects: list[str]) -> pl.DataFrame:
+    """Every school's records as one frame (school_id, id, exam_no, class, combination, and a
+    struct `scores` of the subjects' lists), schools in code order. The stored JSON is parsed
+    by Polars from the database's text: a city exam's 110,000 records in well under a second,
+    where decoding them into Python objects took several."""
+    schema = {"id": pl.Int64, "exam_no": pl.String, "class": pl.String,
+              "combination": pl.String,
+              "scores": pl.Struct({name: pl.List(pl.Int64) for name in subjects})}
+    texts = (ExamTable.objects.filter(exam=exam, name=STUDENTS).order_by("school__code")
+             .annotate(text=Cast("rows", TextField())).values_list("school_id", "text"))
+    frames = [pl.read_json(io.StringIO(text), schema=schema)
+              .with_columns(school_id=pl.lit(school, pl.Int64)) for school, text in texts]
+    if not frames:
+        return pl.DataFrame(schema={"school_id": pl.Int64, **schema})
+    return pl.concat(frames).select("school_id", *schema)
 
 
 def subject_names(exam: Exam) -> list[str]:

@@ -23,7 +23,7 @@ urlpatterns = [
          name="school_report_pdf"),
     path("<int:pk>/schools/<int:school_pk>/students/", views_students.student_list,
          name="students"),
-    path("<int:pk>/students.xlsx", views_students.students_pseudonymous_xlsx,
+    path("<int:pk>/students.csv", views_students.students_pseudonymous_csv,
          name="students_pseudonymous"),
     path("retention/", views_students.retention_settings, name="retention"),
 ]

@@ -73,7 +73,7 @@ def student_list(request, pk, school_pk):
 
 
 @login_required
-def students_pseudonymous_xlsx(request, pk):
+def students_pseudonymous_csv(request, pk):
     """Every school's students without names, 学籍号 or 考号 (a pseudonym per student), for the
     roles that see every school (中心领导 included) and for research use."""
     if not has_perm(request.user, rules.EXPORT_PSEUDONYMOUS):
@@ -82,11 +82,14 @@ def students_pseudonymous_xlsx(request, pk):
         exam = _exam(request.user, pk)
     except _Purged as purged:
         return _refused(request, purged.args[0])
-    data = student_lists.pseudonymous_xlsx(
+    data = student_lists.pseudonymous_csv(
         actor=request.user, exam=exam, subjects=students.subject_names(exam),
         electives=students.has_electives(exam),
         school_names=dict(School.objects.values_list("pk", "name")))
-    return _xlsx(data, f"{exam.name}_学生明细_匿名.xlsx")
+    response = HttpResponse(data, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition(f"{exam.name}_学生明细_匿名.csv")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _xlsx(data: bytes, filename: str) -> HttpResponse:
