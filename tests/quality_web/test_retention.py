@@ -22,9 +22,9 @@ from yanxun.quality.models import (
     ExamTable,
     ItemScores,
     Score,
+    StudentResults,
     UnitResult,
 )
-from yanxun.quality.students import STUDENTS
 
 # Both exams are held on 2026-11-10; the default retention is 3 years.
 AFTER = date(2029, 11, 11)  # more than 3 years later: expired
@@ -53,8 +53,8 @@ def _rows(exam) -> dict[str, int]:
         "students": ExamStudent.objects.filter(exam=exam).count(),
         "scores": Score.objects.filter(student__exam=exam).count(),
         "item_scores": ItemScores.objects.filter(student__exam=exam).count(),
-        "student_tables": ExamTable.objects.filter(exam=exam, name=STUDENTS).count(),
-        "other_tables": ExamTable.objects.filter(exam=exam).exclude(name=STUDENTS).count(),
+        "student_results": StudentResults.objects.filter(exam=exam).count(),
+        "tables": ExamTable.objects.filter(exam=exam).count(),
         "results": UnitResult.objects.filter(exam=exam).count(),
         "items": ExamItem.objects.filter(exam=exam).count(),
     }
@@ -64,12 +64,12 @@ def test_purge_deletes_exactly_the_student_level_rows(world, exam, other):
     before, other_before = _rows(exam), _rows(other)
     # Aggregates: all_pass 3 (two schools, the district), all_pass_classes 2, top_n 2, bands 3,
     # borderline 3, balance 1; results: (语文, 数学, 总分) × (district, 2 schools, 3 classes).
-    assert before == {"students": 6, "scores": 12, "item_scores": 3, "student_tables": 2,
-                      "other_tables": 14, "results": 18, "items": 2}
+    assert before == {"students": 6, "scores": 12, "item_scores": 3, "student_results": 2,
+                      "tables": 14, "results": 18, "items": 2}
     counts = retention.exam_purge(actor=world.users["admin"], exam=exam)
     assert (counts.students, counts.scores, counts.item_scores, counts.tables) == (6, 12, 3, 2)
     assert _rows(exam) == {**before, "students": 0, "scores": 0, "item_scores": 0,
-                           "student_tables": 0}
+                           "student_results": 0}
     assert _rows(other) == other_before
     exam.refresh_from_db()
     assert exam.purged_at is not None
@@ -115,7 +115,7 @@ def test_dry_run_changes_nothing_and_lists_what_would_go(world, exam, other):
     assert out.getvalue().splitlines() == [
         "学生数据保留 3 年：考试日期早于 2026-11-11 的考试到期。",
         f"将删除「2026 秋季九年级联考」（2026-11-10，编号 {exam.pk}）：考生 6 人，成绩 12 条，"
-        "小题得分 3 条，学生明细表 2 张",
+        "小题得分 3 条，学生成绩明细表 2 张",
         "演练：1 场考试到期，未做任何修改。"]
     assert _rows(exam) == before
     exam.refresh_from_db()
@@ -127,7 +127,7 @@ def test_command_purges_expired_exams_only(world, exam, other, capsys):
     assert cli_main(["yanxun", "quality", "purge", "--date", AFTER.isoformat()]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[1] == (f"已删除「2026 秋季九年级联考」（2026-11-10，编号 {exam.pk}）：考生 6 人，"
-                        "成绩 12 条，小题得分 3 条，学生明细表 2 张")
+                        "成绩 12 条，小题得分 3 条，学生成绩明细表 2 张")
     assert lines[2] == "共 1 场考试。"
     assert _rows(exam)["students"] == 0 and _rows(other)["students"] == 6
     log = AuditLog.objects.get(action="quality.exam_purge")

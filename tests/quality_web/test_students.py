@@ -20,8 +20,8 @@ from tests.quality_web.student_data import (
 )
 from yanxun.core.models import AuditLog
 from yanxun.quality import engine, services
-from yanxun.quality.models import ExamStudent, ExamTable
-from yanxun.quality.students import BOTTOM_FOLLOWUP, STUDENTS, pseudonym
+from yanxun.quality.models import ExamStudent, ExamTable, StudentResults
+from yanxun.quality.students import BOTTOM_FOLLOWUP, FIELDS, pseudonym, school_frame
 
 
 @pytest.fixture
@@ -29,9 +29,20 @@ def exam(world, tmp_path):
     return elective_exam(world, tmp_path)
 
 
+SUBJECTS = ["语文", "数学", "物理", "历史", "总分"]
+
+
 def _records(exam, school) -> dict[str, dict]:
-    rows = ExamTable.objects.get(exam=exam, name=STUDENTS, school=school).rows
-    return {r["exam_no"]: r for r in rows}
+    """The stored rows as {考号: {..., "scores": {subject: [points, status, rank in district,
+    rank in school, 临界生 bits] (总分: then the rank within the combination)}}}."""
+    out = {}
+    for row in school_frame(exam, school).iter_rows(named=True):
+        scores = {s: [row[f"{s}:{f}"] for f in FIELDS] for s in SUBJECTS}
+        scores["总分"].append(row["总分:rank_combination"])
+        out[row["exam_no"]] = {"id": row["id"], "exam_no": row["exam_no"],
+                               "class": row["class"], "combination": row["combination"],
+                               "scores": scores}
+    return out
 
 
 def _client(client, world, role):
@@ -81,10 +92,13 @@ def test_records_hold_exact_ranks_ties_combinations_and_borderline_lines(world, 
     assert b["06"]["scores"] == {"语文": [7000, 0, 4, 2, 2], "数学": [7000, 0, 4, 2, 2],
                                  "物理": [9000, 0, 1, 1, 0], "历史": [None, 5, None, None, 0],
                                  "总分": [23000, 0, 4, 2, 0, 2]}
-    assert [r["exam_no"] for r in ExamTable.objects.get(
-        exam=exam, name=STUDENTS, school=world.school_a).rows] == ["01", "02", "03", "04"]
-    assert not any("甲一" in str(t.rows) or "G001" in str(t.rows)
-                   for t in ExamTable.objects.filter(exam=exam, name=STUDENTS))
+    assert list(a) == ["01", "02", "03", "04"]  # class order
+    assert school_frame(exam, world.school_a).columns[:5] == [
+        "id", "exam_no", "class", "combination", "语文:points"]
+    assert [(r.school_id, r.students) for r in StudentResults.objects.filter(exam=exam)
+            .order_by("school__code")] == [(world.school_a.pk, 4), (world.school_b.pk, 2)]
+    stored = str([school_frame(exam, s).rows() for s in (world.school_a, world.school_b)])
+    assert "甲一" not in stored and "G001" not in stored
 
 
 def test_records_agree_with_the_engines_student_ranks(world, exam):

@@ -2,9 +2,10 @@
 
 An exam held more than `District.student_data_years` years ago (default 3, settable 1–30 by
 the 系统管理员) loses its student-level rows: ExamStudent (names, 学籍号, 考号), Score,
-ItemScores and the per-student ExamTable rows (students.STUDENT_TABLES). The aggregate results
-stay — UnitResult and the other ExamTable rows — so every report keeps working; the exam is
-marked `purged_at` and can no longer be re-imported, re-analysed or listed by student.
+ItemScores, the per-school student results (StudentResults) and any per-student ExamTable
+rows (students.STUDENT_TABLES). The aggregate results stay — UnitResult and the other
+ExamTable rows — so every report keeps working; the exam is marked `purged_at` and can no
+longer be re-imported, re-analysed or listed by student.
 
 `purge_expired` runs daily (`yanxun quality purge`, from cron or a systemd timer: see
 docs/deploy.md); every purge and every change of the setting is audited.
@@ -24,7 +25,7 @@ from yanxun.core.permissions import has_perm
 from yanxun.org.models import District
 from yanxun.quality import rules
 from yanxun.quality.enums import ExamStatus
-from yanxun.quality.models import Exam, ExamStudent, ExamTable, ItemScores, Score
+from yanxun.quality.models import Exam, ExamStudent, ExamTable, ItemScores, Score, StudentResults
 from yanxun.quality.students import STUDENT_TABLES
 
 YEARS_MIN, YEARS_MAX = 1, 30
@@ -101,11 +102,11 @@ class PurgeCounts:
     students: int = 0
     scores: int = 0
     item_scores: int = 0
-    tables: int = 0
+    tables: int = 0  # StudentResults (one per school) and per-student ExamTable rows
 
     def describe(self) -> str:
         return (f"考生 {self.students} 人，成绩 {self.scores} 条，小题得分 {self.item_scores} 条，"
-                f"学生明细表 {self.tables} 张")
+                f"学生成绩明细表 {self.tables} 张")
 
 
 def _by_students(model) -> str:
@@ -121,8 +122,9 @@ def purge_counts(exam: Exam) -> PurgeCounts:
         for model in (Score, ItemScores):
             cursor.execute(f"SELECT COUNT(*) {_by_students(model)}", [exam.pk])
             counts.append(cursor.fetchone()[0])
-    return PurgeCounts(ExamStudent.objects.filter(exam=exam).count(), *counts,
-                       ExamTable.objects.filter(exam=exam, name__in=STUDENT_TABLES).count())
+    tables = (StudentResults.objects.filter(exam=exam).count()
+              + ExamTable.objects.filter(exam=exam, name__in=STUDENT_TABLES).count())
+    return PurgeCounts(ExamStudent.objects.filter(exam=exam).count(), *counts, tables)
 
 
 def exam_purge(*, actor, exam: Exam, reason: str = "") -> PurgeCounts:
@@ -148,7 +150,9 @@ def exam_purge(*, actor, exam: Exam, reason: str = "") -> PurgeCounts:
             cursor.execute(f"DELETE FROM {q(ExamStudent._meta.db_table)} WHERE {q('exam_id')} = %s",
                            [exam.pk])
             counts.students = cursor.rowcount
-        counts.tables, _ = ExamTable.objects.filter(exam=locked, name__in=STUDENT_TABLES).delete()
+        results, _ = StudentResults.objects.filter(exam=locked).delete()
+        tables, _ = ExamTable.objects.filter(exam=locked, name__in=STUDENT_TABLES).delete()
+        counts.tables = results + tables
         locked.purged_at = timezone.now()
         locked.save(update_fields=["purged_at"])
         audit_record(actor=actor, action="quality.exam_purge", obj=locked,

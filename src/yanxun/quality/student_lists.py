@@ -21,6 +21,7 @@ from yanxun.core.listing import Column, Filter, ListPage, ListQuery, ListSpec, a
 from yanxun.quality import engine, rules
 from yanxun.quality.models import Exam
 from yanxun.quality.students import (
+    FIELDS,
     LINE_LABELS,
     NEAR,
     NEAR_BITS,
@@ -54,10 +55,10 @@ class Entry:
     """A column's value: one entry of the subject's record (a rank)."""
 
     subject: str
-    index: int
+    field: str
 
     def __call__(self, row: StudentRow):
-        return row.entry(self.subject, self.index)
+        return row.entry(self.subject, self.field)
 
 
 @dataclass(frozen=True)
@@ -227,8 +228,8 @@ def pseudonymous_csv(*, actor, exam: Exam, subjects: list[str], electives: bool,
     临界生 lines. CSV (UTF-8 with BOM, opens in Excel and WPS): a city exam has some
     4.7 million cells, which xlsxwriter takes about 30 s to write, too long for a page;
     Polars writes the CSV in about a second. Audited."""
-    frame = exam_student_frame(exam, subjects)
-    codes = [pseudonym(exam, no) for no in frame["exam_no"].to_list()]
+    frame = exam_student_frame(exam)
+    codes = [pseudonym(exam, no) for no in frame["exam_no"].to_list()] if frame.height else []
     columns = [pl.lit(pl.Series("编号", codes, pl.String)).alias("编号"),
                pl.col("school_id").replace_strict(school_names, default="",
                                                   return_dtype=pl.String).alias("学校"),
@@ -236,14 +237,15 @@ def pseudonymous_csv(*, actor, exam: Exam, subjects: list[str], electives: bool,
     if electives:
         columns.append(pl.col("combination").alias("选考组合"))
     for subject in subjects:
-        entry = pl.col("scores").struct.field(subject).list
-        columns += [_points_text(entry.get(POINTS), entry.get(STATUS)).alias(subject),
-                    entry.get(RANK_DISTRICT).alias(f"{subject}区排名"),
-                    entry.get(RANK_SCHOOL).alias(f"{subject}校排名")]
+        field = {name: pl.col(f"{subject}:{name}") for name in FIELDS}
+        columns += [_points_text(field[POINTS], field[STATUS]).alias(subject),
+                    field[RANK_DISTRICT].alias(f"{subject}区排名"),
+                    field[RANK_SCHOOL].alias(f"{subject}校排名")]
         if electives and subject == engine.TOTAL:
-            columns.append(entry.get(RANK_COMBINATION, null_on_oob=True).alias("组合内排名"))
-        columns.append(_near_text(entry.get(NEAR)).alias(f"{subject}临界"))
-    out = frame.select(columns)
+            columns.append(pl.col(f"{subject}:{RANK_COMBINATION}").alias("组合内排名"))
+        columns.append(_near_text(field[NEAR]).alias(f"{subject}临界"))
+    out = frame.select(columns) if frame.height else pl.DataFrame(
+        schema=[c.meta.output_name() for c in columns])
     _audit(actor, exam, scope="全区（匿名）", names=False, rows=out.height, filters={})
     return out.write_csv(include_bom=True).encode()
 
