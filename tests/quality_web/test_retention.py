@@ -123,15 +123,24 @@ def test_dry_run_changes_nothing_and_lists_what_would_go(world, exam, other):
     assert not AuditLog.objects.filter(action="quality.exam_purge").exists()
 
 
-def test_command_purges_expired_exams_only(world, exam, other, capsys):
-    assert cli_main(["yanxun", "quality", "purge", "--date", AFTER.isoformat()]) == 0
-    lines = capsys.readouterr().out.splitlines()
+def test_command_purges_expired_exams_only(world, exam, other):
+    out = io.StringIO()
+    call_command("quality_purge", "--date", AFTER.isoformat(), stdout=out)
+    lines = out.getvalue().splitlines()
     assert lines[1] == (f"已删除「2026 秋季九年级联考」（2026-11-10，编号 {exam.pk}）：考生 6 人，"
                         "成绩 12 条，小题得分 3 条，学生成绩明细表 2 张")
     assert lines[2] == "共 1 场考试。"
     assert _rows(exam)["students"] == 0 and _rows(other)["students"] == 6
     log = AuditLog.objects.get(action="quality.exam_purge")
     assert log.actor is None and log.reason == "学生数据保留期限 3 年到期"
+
+
+def test_yanxun_quality_purge_is_the_management_command(monkeypatch):
+    """`yanxun quality purge` starts Django (the other `quality` commands never do)."""
+    seen = []
+    monkeypatch.setattr("django.core.management.execute_from_command_line", seen.append)
+    assert cli_main(["yanxun", "quality", "purge", "--dry-run"]) == 0
+    assert seen == [["yanxun", "quality_purge", "--dry-run"]]
 
 
 def test_a_recent_exam_is_left_alone(world, exam):
