@@ -19,9 +19,16 @@ from tests.quality_web.student_data import (
     stored_exam,
 )
 from yanxun.core.models import AuditLog
-from yanxun.quality import engine, services
+from yanxun.quality import engine, retention, services
+from yanxun.quality.enums import ExamStatus
 from yanxun.quality.models import ExamStudent, ExamTable, StudentResults
-from yanxun.quality.students import BOTTOM_FOLLOWUP, FIELDS, pseudonym, school_frame
+from yanxun.quality.students import (
+    BOTTOM_FOLLOWUP,
+    FIELDS,
+    bottom_followup,
+    pseudonym,
+    school_frame,
+)
 
 
 @pytest.fixture
@@ -141,6 +148,7 @@ def test_focus_subject_filters_sort_and_search(client, world, exam):
     c = _client(client, world, "trainer")
     response = c.get(_url(exam, world.school_a, "?subject=数学&near=good"))
     assert _column(response, "exam_no") == ["03"]
+    assert response.context["table"]["filter_count"] == 1  # the subject is not a filter
     assert _column(response, "rank_district") == ["4"]
     assert _column(response, "rank_near") == ["良好线"]
     response = c.get(_url(exam, world.school_a, "?subject=数学&sort=-rank_school"))
@@ -323,3 +331,13 @@ def test_value_added_page_shows_the_followup_in_scope(client, world, followed):
     table = response.content.decode().split('data-testid="bottom-followup"')[1]
     assert "城西中学" not in table
     assert "50.00%" in table and "41.67%" in table
+
+
+def test_followup_after_the_intake_exam_was_purged(client, world, followed):
+    retention.exam_purge(actor=None, exam=followed.intake_exam)
+    services.exam_transition(followed, ExamStatus.ANALYSING)
+    services.exam_analyse(exam_id=followed.pk)
+    followed.refresh_from_db()
+    result = bottom_followup(world.users["trainer"], followed)
+    assert (result.rows, result.error) == (
+        [], "入口考试「八年级期末」的学生明细已按保留期限删除，无法跟踪后 20% 学生。")

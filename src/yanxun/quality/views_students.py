@@ -60,12 +60,14 @@ def student_list(request, pk, school_pk):
                                          rows=matching, query=query)
         return _xlsx(data, f"{exam.name}_{scope.school.name}_学生成绩.xlsx")
     table = table_context(request, student_lists.page_of(spec, matching, query))
-    subject_filter = next(f for f in table["filters"] if f["key"] == "subject")
+    # The subject is chosen above the list (students.html), not among its filters.
     table["filters"] = [f for f in table["filters"] if f["key"] != "subject"]
+    table["filter_count"] = len([k for k in query.filters if k != "subject"])
+    table["active"] = bool(query.search or table["filter_count"])
     return render(request, "quality/students.html", {
         "exam": exam, "school": scope.school, "scope": scope, "table": table,
         "page_title": f"{exam.name} · {scope.school.name} · 学生成绩",
-        "subjects": subjects, "focus": focus, "subject_filter": subject_filter,
+        "subjects": subjects, "focus": focus,
         "schools": students.student_schools(request.user, exam),
         "school_report": selectors.sees_all_schools(request.user) or scope.classes is None,
         "pseudonymous": has_perm(request.user, rules.EXPORT_PSEUDONYMOUS),
