@@ -10,6 +10,8 @@ from datetime import date
 import polars as pl
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.quality_web.student_data import (
@@ -341,3 +343,13 @@ def test_followup_after_the_intake_exam_was_purged(client, world, followed):
     result = bottom_followup(world.users["trainer"], followed)
     assert (result.rows, result.error) == (
         [], "入口考试「八年级期末」的学生明细已按保留期限删除，无法跟踪后 20% 学生。")
+
+
+def test_the_list_costs_the_same_queries_for_any_number_of_students(client, world, exam):
+    c = _client(client, world, "trainer")
+    counts = []
+    for school in (world.school_a, world.school_b):  # 4 and 2 students
+        with CaptureQueriesContext(connection) as queries:
+            assert c.get(_url(exam, school)).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
