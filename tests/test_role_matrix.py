@@ -283,6 +283,20 @@ PAGES: dict[str, list[Case]] = {
         Case(page(403, **{**REPORT_CENTRE, SCHOOL_ADMIN: 404}), kwargs=_exam_with_items,
              data=lambda w: {"school": w.school_b.pk}, label="school B"),
     ],
+    # Student lists: centre staff any school, a school administrator their own, a teacher the
+    # classes they teach (张晓明: 城东 1班); names only for VIEW_STUDENT_NAMES (tested apart).
+    "quality:students": [
+        Case(page(404, **{**REPORT_CENTRE, SCHOOL_ADMIN: 200, TEACHER: 200, JUDGE: 403}),
+             kwargs=_exam_school_a, label="school A"),
+        Case(page(404, **{**REPORT_CENTRE, JUDGE: 403}), kwargs=_exam_school_b,
+             label="school B"),
+    ],
+    "quality:students_pseudonymous": [Case(page(403, **REPORT_CENTRE), kwargs=_exam)],
+    "quality:retention": [
+        Case(page(403, **{ADMIN: 200})),
+        Case(page(403, **{ADMIN: 302}), method="post", data=lambda w: {"years": "4"},
+             label="POST"),
+    ],
     "api:openapi-json": [Case(expect(200))],
     "api:openapi-view": [Case(expect(200))],
     "api:api-root": [Case(expect(404))],

@@ -5,6 +5,7 @@
     yanxun import teachers FILE.xlsx [--update]
     yanxun export teachers OUT.xlsx
     yanxun backup [DIR]   /   yanxun restore FILE
+    yanxun quality purge [--dry-run]   (the retention rule for students' exam data)
 and any other manage.py command (migrate, createsuperuser ...).
 """
 
@@ -18,11 +19,15 @@ ALIASES = {"import": "import_data", "export": "export_data"}
 # Commands that need no database and must not start Django (users' scripts rely on them):
 # `yanxun quality analyze ...`, `yanxun review aggregate ...`. Each module exposes main(args).
 PURE_COMMANDS = {"quality": "yanxun.quality.cli", "review": "yanxun.review.cli"}
+# Subcommands of those names that do need the database: the management command to run.
+DATABASE_SUBCOMMANDS = {("quality", "purge"): "quality_purge"}
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
-    if len(argv) > 1 and argv[1] in PURE_COMMANDS:
+    if tuple(argv[1:3]) in DATABASE_SUBCOMMANDS:
+        argv = [argv[0], DATABASE_SUBCOMMANDS[tuple(argv[1:3])], *argv[3:]]
+    elif len(argv) > 1 and argv[1] in PURE_COMMANDS:
         import importlib
 
         return importlib.import_module(PURE_COMMANDS[argv[1]]).main(argv[2:])

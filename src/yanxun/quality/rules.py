@@ -29,3 +29,12 @@ LIST_EXAMS = permission("quality.list_exams", "查看考试列表", {
 EDIT_CLASS_TEACHERS = permission("quality.edit_class_teachers", "维护考试任课表", {
     R.ADMIN: S.ALL, R.TRAINER: S.ALL, R.SCHOOL_ADMIN: S.UNIT,
 })
+# The student-level export of a whole exam without names (考号 replaced by a pseudonym): the
+# roles that see every school, for 均衡 and research work.
+EXPORT_PSEUDONYMOUS = permission("quality.export_pseudonymous", "导出匿名学生明细", {
+    R.ADMIN: S.ALL, R.LEADER: S.ALL, R.TRAINER: S.ALL,
+})
+# How long students, scores and item scores of an exam are kept (District.student_data_years).
+MANAGE_RETENTION = permission("quality.manage_retention", "设置学生数据保留期限", {
+    R.ADMIN: S.ALL,
+})

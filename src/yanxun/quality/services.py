@@ -45,6 +45,8 @@ from yanxun.quality.models import (
     Score,
     UnitResult,
 )
+from yanxun.quality.retention import require_student_data
+from yanxun.quality.students import student_results_store
 from yanxun.quality.teacher_results import teacher_results_store
 
 SUBJECT_MAX = 20
@@ -190,6 +192,7 @@ def scores_stage(*, actor, exam: Exam, upload: Path, original_name: str) -> Stag
     """Parse and check the whole file; keep the parsed table for scores_write. Raises
     scores_io.InputError (a Chinese message naming row and column) on bad input."""
     _require(actor, rules.MANAGE_EXAMS)
+    require_student_data(exam)
     subjects = list(exam.subjects.all())
     fulls = {s.name: engine.hundredths(Fraction(s.full_mark)) for s in subjects}
     electives = frozenset(s.name for s in subjects if s.elective)
@@ -259,6 +262,7 @@ def scores_write(*, actor, exam: Exam) -> int:
     """Replace the exam's students and scores with the staged file, in one transaction.
     Returns the number of students written."""
     _require(actor, rules.MANAGE_EXAMS)
+    require_student_data(exam)
     folder = staging_dir(exam)
     if not (folder / "scores.parquet").exists():
         raise ValidationError("没有待写入的成绩文件，请重新上传。")
@@ -278,6 +282,7 @@ def scores_write(*, actor, exam: Exam) -> int:
     )
     with transaction.atomic():
         locked = Exam.objects.select_for_update().get(pk=exam.pk)
+        require_student_data(locked)
         _delete_students(locked)
         ids = _insert_students(locked, students)
         scores = _long_scores(frame, ids, subjects)
@@ -358,6 +363,7 @@ def exam_analyse_start(*, actor, exam: Exam) -> Exam:
     from yanxun.core.tasks import run_in_background
 
     _require(actor, rules.MANAGE_EXAMS)
+    require_student_data(exam)
     with transaction.atomic():
         exam.progress_key = uuid.uuid4()
         Exam.objects.filter(pk=exam.pk).update(progress_key=exam.progress_key)
@@ -426,6 +432,7 @@ def exam_analyse(*, exam_id: int) -> None:
         _store(exam, analysis)
         teacher_results_store(exam, analysis)
         _store_item_tables(exam)
+        student_results_store(exam, analysis)
         if exam.intake_exam_id:
             _store_value_added(exam)
         exam_transition(exam, ExamStatus.ANALYSED, note=f"{frame.height} 名学生")

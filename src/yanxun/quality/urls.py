@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yanxun.quality import views, views_items, views_teachers
+from yanxun.quality import views, views_items, views_students, views_teachers
 
 app_name = "quality"
 urlpatterns = [
@@ -47,4 +47,9 @@ urlpatterns = [
     path("<int:pk>/items/", views_items.item_analysis, name="item_analysis"),
     path("<int:pk>/items/upload/", views_items.items_upload, name="items_upload"),
     path("<int:pk>/items/template.xlsx", views_items.items_template, name="items_template"),
+    path("<int:pk>/schools/<int:school_pk>/students/", views_students.student_list,
+         name="students"),
+    path("<int:pk>/students.csv", views_students.students_pseudonymous_csv,
+         name="students_pseudonymous"),
+    path("retention/", views_students.retention_settings, name="retention"),
 ]

@@ -20,7 +20,16 @@ from yanxun.core.imports.progress import read_progress
 from yanxun.core.listing import render_list
 from yanxun.core.permissions import best_scope, has_perm, scoped
 from yanxun.org.models import School
-from yanxun.quality import item_report, lists, reports, rules, selectors, services
+from yanxun.quality import (
+    item_report,
+    lists,
+    reports,
+    retention,
+    rules,
+    selectors,
+    services,
+    students,
+)
 from yanxun.quality.enums import ExamStatus
 from yanxun.quality.forms import ExamForm, SchoolMappingForm, ScoresUploadForm
 from yanxun.quality.scores_io import InputError
@@ -72,15 +81,24 @@ def exam_detail(request, pk):
             for row in selectors.teacher_classes(request.user, exam)]
         context["class_headers"] = reports.headers(relative=True)
         context["item_subjects"] = item_report.item_subjects(exam)
+        context["student_links"] = students.student_links(request.user, exam)
     return render(request, "quality/exam_detail.html", context)
 
 
 # --- the score import --------------------------------------------------------------------
 
 
+def _purged(request, exam):
+    """The retention rule deleted the exam's students: no import (nor analysis) any more."""
+    messages.error(request, retention.purged_message(exam))
+    return redirect("quality:exam_detail", pk=exam.pk)
+
+
 @login_required
 def scores_upload(request, pk):
     exam = selectors.exam_for_edit(request.user, pk)
+    if exam.purged_at is not None:
+        return _purged(request, exam)
     form = ScoresUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -112,6 +130,8 @@ def scores_upload(request, pk):
 @login_required
 def scores_schools(request, pk):
     exam = selectors.exam_for_edit(request.user, pk)
+    if exam.purged_at is not None:
+        return _purged(request, exam)
     staged = services.staged_for(exam)
     if staged is None:
         messages.error(request, "没有待写入的成绩文件，请重新上传。")
@@ -134,6 +154,8 @@ def scores_schools(request, pk):
 @login_required
 def scores_confirm(request, pk):
     exam = selectors.exam_for_edit(request.user, pk)
+    if exam.purged_at is not None:
+        return _purged(request, exam)
     staged = services.staged_for(exam)
     if staged is None:
         messages.error(request, "没有待写入的成绩文件，请重新上传。")
@@ -291,7 +313,8 @@ def value_added(request, pk):
     chart = reports.caterpillar_chart(result.schools, result.subject) if result.model else None
     return render(request, "quality/value_added.html", {
         "exam": exam, "page_title": f"{exam.name} · 增值评价", "result": result,
-        "report": result, "subject": result.subject, "chart": chart})
+        "report": result, "subject": result.subject, "chart": chart,
+        "bottom": students.bottom_followup(request.user, exam)})
 
 
 def _value_added_all(request, pk):
