@@ -53,3 +53,4 @@ def test_a_new_school_appears_in_the_filter_at_once(world, rf):
     assert "新开学校" not in before
     SchoolFactory(name="新开学校")
     assert "新开学校" in school_options()
+

@@ -29,14 +29,20 @@ def register(*items: NavItem) -> None:
 
 def nav_for(user, current_path: str) -> list[dict]:
     sections: dict[str, list[dict]] = {}
+    entries = []
     for item in NAV:
         if item.perm is not None and not has_perm(user, item.perm):
             continue
         url = reverse(item.url_name)
-        sections.setdefault(item.section, []).append({
-            "label": item.label, "url": url,
-            "active": current_path == url or (url != "/" and current_path.startswith(url)),
-        })
+        entry = {"label": item.label, "url": url, "active": False}
+        sections.setdefault(item.section, []).append(entry)
+        entries.append(entry)
+    # The one entry whose address is the longest prefix of the page's (/quality/retention/
+    # is 学生数据保留期限, not also 考试与质量分析 at /quality/).
+    matches = [e for e in entries if current_path == e["url"]
+               or (e["url"] != "/" and current_path.startswith(e["url"]))]
+    if matches:
+        max(matches, key=lambda e: len(e["url"]))["active"] = True
     ordered = sorted(sections.items(), key=lambda kv: _section_rank(kv[0]))
     return [{"section": name, "items": items} for name, items in ordered]
 

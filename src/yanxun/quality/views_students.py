@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from yanxun.core.exports import XLSX_TYPE, content_disposition
+from yanxun.core.forms import StyledForm
 from yanxun.core.listing import parse_query, table_context
 from yanxun.core.permissions import has_perm
 from yanxun.org.models import School
@@ -104,7 +105,7 @@ def _xlsx(data: bytes, filename: str) -> HttpResponse:
 # --- retention ---------------------------------------------------------------------------
 
 
-class RetentionForm(forms.Form):
+class RetentionForm(StyledForm):
     years = forms.IntegerField(
         label="考试学生明细保留年限（年）",
         error_messages={"required": "请填写保留年限", "invalid": "保留年限应为整数"},
