@@ -357,6 +357,18 @@ API: dict[tuple[str, str], list[Case]] = {
              data=lambda w: {"professional_title": "first"}, label="teacher B"),
     ],
     ("get", "/api/org/staff"): [Case(api_expect(403, **API_ORG_VIEWERS))],
+    ("get", "/api/training/menu"): [Case(api_expect(200, **{JUDGE: 403}))],
+    ("post", "/api/training/programs/{program_id}/enrol"): [
+        Case(api_expect(403, **{TEACHER: 400}),
+             kwargs=lambda w: {"program_id": w.training.program.pk},
+             data=lambda w: {"training_class_id": w.training.training_class.pk},
+             label="already enrolled: refused with the reason"),
+    ],
+    ("post", "/api/training/enrolments/{enrolment_id}/withdraw"): [
+        Case(api_expect(404, **{TEACHER: 200}),
+             kwargs=lambda w: {"enrolment_id": w.training.enrolled.pk}, label="own enrolment"),
+    ],
+    ("get", "/api/training/enrolments/mine"): [Case(api_expect(200))],
 }
 
 

@@ -160,6 +160,11 @@ def with_schedule(queryset: QuerySet[Program]) -> QuerySet[Program]:
     return queryset.prefetch_related("audience_subjects", classes)
 
 
+def hours_text(value: Decimal) -> str:
+    """6 → "6", 1.5 → "1.5"."""
+    return format(value.normalize(), "f")
+
+
 # --- the menu ------------------------------------------------------------------------------
 
 
@@ -185,7 +190,7 @@ class MenuItem:
         values = sorted({c.hours for c in self.classes})
         if not values:
             return "—"
-        low, high = f"{values[0]:g}", f"{values[-1]:g}"
+        low, high = hours_text(values[0]), hours_text(values[-1])
         return low if low == high else f"{low}–{high}"
 
     @property
