@@ -308,7 +308,7 @@ def enrolment_approve(*, actor, enrolment: Enrolment) -> Enrolment:
         enrolment = _locked_enrolment(enrolment.pk)
         _require_status(enrolment, S.PENDING, "审核")
         if target.program.status in ENDED:
-            raise ValidationError(f"项目已{ProgramStatus(target.program.status).label}，不能审核。")
+            raise ValidationError(f"项目{ProgramStatus(target.program.status).label}，不能审核。")
         return enrolment_transition(enrolment, seat_or_wait(target), actor=actor,
                                     action="approve", decision=True)
 
@@ -344,7 +344,7 @@ def enrolment_withdraw(*, actor, enrolment: Enrolment, now: datetime | None = No
         if enrolment.status not in ACTIVE:
             raise ValidationError(f"该报名当前为「{S(enrolment.status).label}」，无需退出。")
         if program.status in ENDED:
-            raise ValidationError(f"项目已{ProgramStatus(program.status).label}，不能退出。")
+            raise ValidationError(f"项目{ProgramStatus(program.status).label}，不能退出。")
         deadline = program.withdraw_deadline
         if deadline and now > deadline:
             raise ValidationError(f"已过退出截止时间（{local_time(deadline)}），不能自行退出；"

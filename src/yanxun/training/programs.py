@@ -46,7 +46,7 @@ def _require(actor) -> None:
 
 def _editable(program: Program) -> None:
     if program.status in (P.FINISHED, P.CANCELLED):
-        raise ValidationError(f"项目已{P(program.status).label}，不能再修改。")
+        raise ValidationError(f"项目{P(program.status).label}，不能再修改。")
 
 
 # --- programs ------------------------------------------------------------------------------
