@@ -2,7 +2,7 @@
 
 from yanxun.core.listing import listable
 from yanxun.core.navigation import NavItem, register
-from yanxun.training import rules
+from yanxun.training import lists_enrol, rules  # noqa: F401  lists_enrol registers its lists
 from yanxun.training.selectors_enrol import PROGRAM_PAGES
 
 register(
