@@ -175,7 +175,7 @@ class BulkFilterForm(StyledForm):
 
     def __init__(self, *args, program=None, schools=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["training_class"].queryset = program.classes.all()
+        _one_class(self, program)
         self.fields["school"].queryset = schools
 
 
@@ -189,4 +189,12 @@ class BulkImportForm(StyledForm):
 
     def __init__(self, *args, program=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["training_class"].queryset = program.classes.all()
+        _one_class(self, program)
+
+
+def _one_class(form, program) -> None:
+    """Offer the program's classes; preselect the only one."""
+    classes = list(program.classes.all())
+    form.fields["training_class"].queryset = program.classes.all()
+    if len(classes) == 1:
+        form.fields["training_class"].initial = classes[0].pk
