@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.factories import UserFactory
 from tests.quality_web.exam_data import analysed_exam
 from tests.quality_web.item_data import with_items
+from tests.training.factories_enrol import matrix_training
 from yanxun.api import api
 from yanxun.core.enums import ImportStatus, Role
 from yanxun.core.models import ImportJob
@@ -101,6 +102,27 @@ def _exam_school_b(w):
 
 def _exam_with_items(w):
     return {"pk": with_items(w, w.exam).pk}
+
+
+def _program(w):
+    return {"pk": w.training.program.pk}
+
+
+def _training_class(w):
+    return {"pk": w.training.training_class.pk}
+
+
+def _session(w):
+    return {"pk": w.training.session.pk}
+
+
+# 师干训: the centre manages programs; the centre's leader and school administrators see the
+# program pages; the centre and school administrators (their school) enrol others and decide.
+TRAINING_PAGES = {ADMIN: 200, LEADER: 200, TRAINER: 200, SCHOOL_ADMIN: 200}
+PROGRAM_STAFF = {ADMIN: 200, TRAINER: 200}
+PROGRAM_STAFF_POST = {ADMIN: 302, TRAINER: 302}
+ENROL_MANAGERS = {ADMIN: 200, TRAINER: 200, SCHOOL_ADMIN: 200}
+ENROL_MANAGERS_POST = {ADMIN: 302, TRAINER: 302, SCHOOL_ADMIN: 302}
 
 
 # Quality monitoring: staff manage exams; the centre sees every school's report (报告到学科),
@@ -297,6 +319,88 @@ PAGES: dict[str, list[Case]] = {
         Case(page(403, **{ADMIN: 302}), method="post", data=lambda w: {"years": "4"},
              label="POST"),
     ],
+    # 师干训 — programs, menu, enrolment (tests/training/factories_enrol.matrix_training)
+    "training:program_list": [Case(page(403, **TRAINING_PAGES))],
+    "training:program_create": [Case(page(403, **PROGRAM_STAFF))],
+    "training:program_detail": [Case(page(403, **TRAINING_PAGES), kwargs=_program)],
+    "training:program_edit": [Case(page(403, **PROGRAM_STAFF), kwargs=_program)],
+    "training:program_transition": [
+        Case(page(405), kwargs=_program),
+        Case(page(403, **PROGRAM_STAFF_POST), kwargs=_program, method="post",
+             label="POST without a target state"),
+    ],
+    "training:class_create": [Case(page(403, **PROGRAM_STAFF), kwargs=_program)],
+    "training:class_edit": [Case(page(403, **PROGRAM_STAFF), kwargs=_training_class)],
+    "training:class_delete": [
+        Case(page(405), kwargs=_training_class),
+        Case(page(403, **PROGRAM_STAFF_POST), kwargs=_training_class, method="post",
+             label="POST (refused: the class has enrolments)"),
+    ],
+    "training:session_create": [Case(page(403, **PROGRAM_STAFF), kwargs=_training_class)],
+    "training:session_edit": [Case(page(403, **PROGRAM_STAFF), kwargs=_session)],
+    "training:session_delete": [
+        Case(page(405), kwargs=_session),
+        Case(page(403, **PROGRAM_STAFF_POST), kwargs=_session, method="post",
+             label="POST (refused: the session has attendance)"),
+    ],
+    "training:category_list": [Case(page(403, **PROGRAM_STAFF))],
+    "training:category_create": [Case(page(403, **PROGRAM_STAFF))],
+    "training:category_edit": [Case(page(403, **PROGRAM_STAFF),
+                                    kwargs=lambda w: {"pk": w.training.category.pk})],
+    "training:menu": [Case(page(200, **{JUDGE: 403}))],
+    "training:menu_program": [Case(page(200, **{JUDGE: 403}), kwargs=_program)],
+    "training:enrol": [
+        Case(page(405, **{JUDGE: 405}), kwargs=_program),
+        Case(page(403, **{TEACHER: 302}), kwargs=_program, method="post",
+             data=lambda w: {"training_class": w.training.training_class.pk},
+             label="POST (only a teacher enrols themself)"),
+    ],
+    "training:my_training": [Case(page(200))],
+    "training:withdraw": [
+        Case(page(405), kwargs=lambda w: {"pk": w.training.enrolled.pk}),
+        Case(page(404, **{TEACHER: 302}), kwargs=lambda w: {"pk": w.training.enrolled.pk},
+             method="post", label="POST own enrolment"),
+    ],
+    "training:approvals": [Case(page(403, **ENROL_MANAGERS))],
+    "training:enrolment_list": [Case(page(403, **TRAINING_PAGES))],
+    "training:enrolment_approve": [
+        Case(page(405), kwargs=lambda w: {"pk": w.training.pending_a.pk}),
+        Case(page(403, **ENROL_MANAGERS_POST), kwargs=lambda w: {"pk": w.training.pending_a.pk},
+             method="post", label="POST school A"),
+        Case(page(403, **{**ENROL_MANAGERS_POST, SCHOOL_ADMIN: 404}),
+             kwargs=lambda w: {"pk": w.training.pending_b.pk}, method="post",
+             label="POST school B"),
+    ],
+    "training:enrolment_reject": [
+        Case(page(405), kwargs=lambda w: {"pk": w.training.pending_a.pk}),
+        Case(page(403, **ENROL_MANAGERS_POST), kwargs=lambda w: {"pk": w.training.pending_a.pk},
+             method="post", data=lambda w: {"reason": "名额有限"}, label="POST school A"),
+        Case(page(403, **{**ENROL_MANAGERS_POST, SCHOOL_ADMIN: 404}),
+             kwargs=lambda w: {"pk": w.training.pending_b.pk}, method="post",
+             data=lambda w: {"reason": "名额有限"}, label="POST school B"),
+    ],
+    "training:enrolment_move": [Case(page(403, **PROGRAM_STAFF),
+                                     kwargs=lambda w: {"pk": w.training.enrolled.pk})],
+    "training:enrolment_remove": [
+        Case(page(405), kwargs=lambda w: {"pk": w.training.enrolled.pk}),
+        Case(page(403, **PROGRAM_STAFF_POST), kwargs=lambda w: {"pk": w.training.enrolled.pk},
+             method="post", label="POST without a reason"),
+    ],
+    "training:enrolment_promote": [
+        Case(page(405), kwargs=lambda w: {"pk": w.training.waiting.pk}),
+        Case(page(403, **PROGRAM_STAFF_POST), kwargs=lambda w: {"pk": w.training.waiting.pk},
+             method="post", label="POST (refused: the class is full)"),
+    ],
+    "training:roster": [Case(page(403, **PROGRAM_STAFF), kwargs=_program)],
+    "training:bulk": [Case(page(403, **ENROL_MANAGERS), kwargs=_program),
+                      Case(page(403, **ENROL_MANAGERS), kwargs=_program, method="post",
+                           label="POST an empty filter")],
+    "training:bulk_import": [
+        Case(page(405), kwargs=_program),
+        Case(page(403, **ENROL_MANAGERS), kwargs=_program, method="post",
+             label="POST without a file"),
+    ],
+    "training:enrol_template": [Case(page(403, **ENROL_MANAGERS))],
     "api:openapi-json": [Case(expect(200))],
     "api:openapi-view": [Case(expect(200))],
     "api:api-root": [Case(expect(404))],
@@ -327,6 +431,18 @@ API: dict[tuple[str, str], list[Case]] = {
              data=lambda w: {"professional_title": "first"}, label="teacher B"),
     ],
     ("get", "/api/org/staff"): [Case(api_expect(403, **API_ORG_VIEWERS))],
+    ("get", "/api/training/menu"): [Case(api_expect(200, **{JUDGE: 403}))],
+    ("post", "/api/training/programs/{program_id}/enrol"): [
+        Case(api_expect(403, **{TEACHER: 400}),
+             kwargs=lambda w: {"program_id": w.training.program.pk},
+             data=lambda w: {"training_class_id": w.training.training_class.pk},
+             label="already enrolled: refused with the reason"),
+    ],
+    ("post", "/api/training/enrolments/{enrolment_id}/withdraw"): [
+        Case(api_expect(404, **{TEACHER: 200}),
+             kwargs=lambda w: {"enrolment_id": w.training.enrolled.pk}, label="own enrolment"),
+    ],
+    ("get", "/api/training/enrolments/mine"): [Case(api_expect(200))],
 }
 
 
@@ -381,6 +497,7 @@ def matrix_world(world, tmp_path):
                                          status=ImportStatus.DONE,
                                          created_by=world.users[SCHOOL_ADMIN])
     world.exam = analysed_exam(world, tmp_path)
+    world.training = matrix_training(world)
     return world
 
 
