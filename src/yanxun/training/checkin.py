@@ -216,19 +216,20 @@ def check_geofence(session: TrainingSession, location: Point | None) -> None:
 
 
 def session_for_checkin(session_id: int) -> TrainingSession:
-    session = (TrainingSession.objects.select_related("training_class__program")
-               .filter(pk=session_id).first())
-    if session is None:
-        raise CheckInRefused(Refusal.NO_SESSION, "该签到对应的日程不存在或已被删除。")
-    return session
+    try:
+        return TrainingSession.objects.select_related("training_class__program").get(
+            pk=session_id)
+    except TrainingSession.DoesNotExist:
+        raise CheckInRefused(Refusal.NO_SESSION, "该签到对应的日程不存在或已被删除。") from None
 
 
 def enrolled_teacher_id(user, session: TrainingSession) -> int:
     """The user's teacher id if they are an enrolled (已录取) member of the session's class."""
     klass = session.training_class
-    row = (Enrolment.objects.filter(teacher__user=user, program_id=klass.program_id)
-           .values_list("teacher_id", "training_class_id", "status", "training_class__name")
-           .first())
+    # At most one row (one enrolment per program and teacher): no ORDER BY needed.
+    row = next(iter(Enrolment.objects.filter(teacher__user=user, program_id=klass.program_id)
+                    .order_by().values_list("teacher_id", "training_class_id", "status",
+                                            "training_class__name")[:1]), None)
     if row is None:
         if not Teacher.objects.filter(user=user).exists():
             raise CheckInRefused(Refusal.NO_TEACHER, "您的账号没有关联教师档案，不能签到。"
@@ -254,13 +255,19 @@ def check_in(*, session: TrainingSession, user, at: datetime, method: str,
     harmless repeat. Every check comes first; one row is written, or none."""
     teacher_id = enrolled_teacher_id(user, session)
     window = window_of(session)
-    existing = Attendance.objects.filter(session=session, teacher_id=teacher_id).first()
+    existing = _existing(session, teacher_id)
     if existing is not None:
         return _scan_again(session, existing, window, at=at, location=location)
     status = status_at(window, at)
     check_geofence(session, location)
     return record_check_in(session=session, teacher_id=teacher_id, status=status,
                            method=method, at=at, user=user)
+
+
+def _existing(session: TrainingSession, teacher_id: int) -> Attendance | None:
+    """The teacher's record of the session (unique), read without an ORDER BY."""
+    return next(iter(Attendance.objects.filter(session=session, teacher_id=teacher_id)
+                     .order_by()[:1]), None)
 
 
 def record_check_in(*, session: TrainingSession, teacher_id: int, status: str, method: str,
@@ -273,7 +280,7 @@ def record_check_in(*, session: TrainingSession, teacher_id: int, status: str, m
                 session=session, teacher_id=teacher_id, status=status, method=method,
                 checked_in_at=at, recorded_by=user)
     except IntegrityError:
-        existing = Attendance.objects.filter(session=session, teacher_id=teacher_id).first()
+        existing = _existing(session, teacher_id)
         if existing is None:
             raise
         return CheckInResult(Outcome.REPEAT, existing, session)
