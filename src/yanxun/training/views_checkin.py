@@ -52,7 +52,6 @@ from yanxun.training.forms_checkin import (
 from yanxun.training.importers_checkin import AttendanceImporter
 from yanxun.training.meeting_export import read_meeting_export
 from yanxun.training.models import TrainingSession
-from yanxun.training.policy import current_policy
 
 PENDING_KEY = "yanxun.checkin.pending"  # the accepted scan waiting for a login or a location
 ONLINE_RESULT_KEY = "yanxun.checkin.online.{pk}"
@@ -110,14 +109,14 @@ def _location_page(request, session: TrainingSession) -> HttpResponse:
     return render(request, "training/checkin/location.html", {
         "session": session, "klass": session.training_class,
         "form_action": reverse("training:checkin_complete"), "name": request.user.get_full_name(),
-        "grace": current_policy().login_grace_minutes})
+        "grace": checkin.checkin_policy().login_grace_minutes})
 
 
 @require_GET
 def checkin_scan(request, token: str):
     """What the QR code opens. The token is checked here, at the time of the scan; a teacher
     who is not logged in is sent to log in and the check-in completes afterwards."""
-    now, policy = timezone.now(), current_policy()
+    now, policy = timezone.now(), checkin.checkin_policy()
     try:
         accepted = checkin.token_accept(token, now=now, policy=policy)
         if not request.user.is_authenticated:
@@ -147,7 +146,7 @@ def checkin_complete(request):
     try:
         result = checkin.scan_complete(
             raw_token=pending["token"], accepted_at=datetime.fromisoformat(pending["at"]),
-            user=request.user, now=timezone.now(), policy=current_policy(), location=location)
+            user=request.user, now=timezone.now(), policy=checkin.checkin_policy(), location=location)
     except CheckInRefused as refusal:
         if refusal.reason == Refusal.NEED_LOCATION and request.method == "GET":
             session = checkin.session_for_checkin(checkin.token_read(pending["token"]).session_id)
@@ -170,7 +169,7 @@ def checkin_code(request):
     if request.method == "POST" and teacher is not None and form.is_valid():
         try:
             result = checkin.code_check_in(user=request.user, code=form.cleaned_data["code"],
-                                           now=now, policy=current_policy(),
+                                           now=now, policy=checkin.checkin_policy(),
                                            location=form.point())
         except CheckInRefused as refused:
             refusal = refused
@@ -199,7 +198,7 @@ def checkin_sessions(request):
 
 
 def _live_context(session: TrainingSession) -> dict:
-    policy, now = current_policy(), timezone.now()
+    policy, now = checkin.checkin_policy(), timezone.now()
     token = checkin.token_issue(session.pk, at=now)
     url = checkin.checkin_url(token)
     svg = segno.make(url, error="m").svg_inline(scale=1, border=2, omitsize=True)
