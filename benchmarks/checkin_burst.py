@@ -251,7 +251,8 @@ def child(args: argparse.Namespace) -> dict:
     klass, session, cookies = prepare(args.teachers)
     say(f"{args.label}: {args.teachers} teachers enrolled and logged in "
         f"({time.perf_counter() - started:.1f} s)")
-    out: dict = {"database": args.label, "load_before": os.getloadavg()[0]}
+    out: dict = {"database": args.label, "teachers": args.teachers,
+                 "load_before": os.getloadavg()[0]}
     with served(inst, workers=args.workers) as server:
         warm = new_session(klass)
         asyncio.run(checkin_wave(server.base, cookies[:60], warm.pk, 30, "warm-up", 1))
@@ -345,8 +346,11 @@ def summary(results: list[dict]) -> None:
     say(f"\nmachine: {machine()}")
     for r in results:
         b, rec = r["burst"], r["burst"]["recorded"]
-        verdict = "meets" if b["ok"] and rec["records"] == rec["teachers"] else "MISSES"
-        say(f"{r['database']:<10} burst: {rec['records']} records for {rec['teachers']} teachers "
+        once = rec["records"] == rec["teachers"] == r["teachers"]
+        # The targets: PostgreSQL zero errors and p99 < 300 ms; SQLite zero errors.
+        fast_enough = b["ok"] or (r["database"] == "SQLite" and b["errors"] == 0)
+        verdict = "meets" if once and b["errors"] == 0 and fast_enough else "MISSES"
+        say(f"{r['database']:<10} burst: {rec['records']} records of {rec['teachers']} teachers "
             f"(teachers with two: {rec['teachers_with_two']}), errors {b['errors']}, "
             f"p99 {b['p99_ms']:.1f} ms — {verdict} the target; highest sustained with p99 < "
             f"300 ms: check-in {best(r['checkin_ladder'])}, bare one-row route "
