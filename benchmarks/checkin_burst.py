@@ -321,7 +321,10 @@ def arguments() -> argparse.Namespace:
 
 def run_database(label: str, args: argparse.Namespace, **where) -> dict:
     with instance(keep=args.keep, **where) as inst:
-        env = {**inst.env, "YANXUN_BENCHMARK_ROUTES": "1", "PYTHONPATH": str(ROOT)}
+        # Static files from the npm folders (no collectstatic, ~40 s and more on a busy
+        # machine, in every fresh data folder): the load generator fetches none of them.
+        env = {**inst.env, "YANXUN_BENCHMARK_ROUTES": "1", "YANXUN_STATIC_FINDERS": "1",
+               "PYTHONPATH": str(ROOT)}
         command = [sys.executable, str(Path(__file__).resolve()), "--child", "--label", label,
                    "--teachers", str(args.teachers), "--rate", str(args.rate),
                    "--workers", str(args.workers), *(["--quick"] if args.quick else [])]
