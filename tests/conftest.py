@@ -27,6 +27,15 @@ def _fresh_list_choices():
     clear_choices()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_checkin_cache():
+    """Check-in keeps the policy and sessions per worker for a few seconds; a rolled-back test
+    must not hand its sessions to the next test (primary keys are reused)."""
+    from yanxun.training.checkin import clear_cache
+
+    clear_cache()
+
+
 @dataclass
 class World:
     school_a: School

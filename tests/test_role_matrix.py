@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.factories import UserFactory
 from tests.quality_web.exam_data import analysed_exam
 from tests.quality_web.item_data import with_items
+from tests.training.factories_checkin import TrainingClassFactory, enrol, session_now
 from tests.training.factories_enrol import matrix_training
 from yanxun.api import api
 from yanxun.core.enums import ImportStatus, Role
@@ -124,6 +125,18 @@ PROGRAM_STAFF_POST = {ADMIN: 302, TRAINER: 302}
 ENROL_MANAGERS = {ADMIN: 200, TRAINER: 200, SCHOOL_ADMIN: 200}
 ENROL_MANAGERS_POST = {ADMIN: 302, TRAINER: 302, SCHOOL_ADMIN: 302}
 
+
+def _checkin_session(w):
+    return {"pk": w.checkin_session.pk}
+
+
+def _checkin_token(w):
+    from yanxun.training.checkin import token_issue
+
+    return {"token": token_issue(w.checkin_session.pk)}
+
+
+CHECKIN_STAFF = {ADMIN: 200, TRAINER: 200}
 
 # Quality monitoring: staff manage exams; the centre sees every school's report (报告到学科),
 # a school administrator their own school's (报告到校).
@@ -401,6 +414,24 @@ PAGES: dict[str, list[Case]] = {
              label="POST without a file"),
     ],
     "training:enrol_template": [Case(page(403, **ENROL_MANAGERS))],
+    # 签到: the scan and the code are the teacher's (enrolled: teacher A); the rest is staff's.
+    "training:checkin_scan": [Case(page(403, **{TEACHER: 200}), kwargs=_checkin_token,
+                                   label="fresh token, teacher A enrolled")],
+    "training:checkin_complete": [Case(page(200), label="nothing pending")],
+    "training:checkin_code": [Case(page(403, **{TEACHER: 200, HOST: 200}))],
+    "training:checkin_sessions": [Case(page(403, **CHECKIN_STAFF))],
+    "training:checkin_roster": [Case(page(403, **CHECKIN_STAFF), kwargs=_checkin_session)],
+    "training:checkin_roster_xlsx": [Case(page(403, **CHECKIN_STAFF), kwargs=_checkin_session)],
+    "training:checkin_mark": [
+        Case(page(405), kwargs=_checkin_session),
+        Case(page(403, **{ADMIN: 302, TRAINER: 302}), kwargs=_checkin_session, method="post",
+             data=lambda w: {"teacher": w.teacher_a.pk, "status": "leave"}, label="POST"),
+    ],
+    "training:checkin_options": [Case(page(403, **CHECKIN_STAFF), kwargs=_checkin_session)],
+    "training:checkin_screen": [Case(page(403, **CHECKIN_STAFF), kwargs=_checkin_session)],
+    "training:checkin_screen_live": [Case(page(403, **CHECKIN_STAFF), kwargs=_checkin_session)],
+    "training:checkin_online": [Case(page(403, **CHECKIN_STAFF), kwargs=_checkin_session)],
+    "core:imports:upload-attendance": [Case(page(403, **CHECKIN_STAFF))],
     "api:openapi-json": [Case(expect(200))],
     "api:openapi-view": [Case(expect(200))],
     "api:api-root": [Case(expect(404))],
@@ -498,6 +529,9 @@ def matrix_world(world, tmp_path):
                                          created_by=world.users[SCHOOL_ADMIN])
     world.exam = analysed_exam(world, tmp_path)
     world.training = matrix_training(world)
+    checkin_class = TrainingClassFactory()
+    enrol(world.teacher_a, checkin_class)
+    world.checkin_session = session_now(checkin_class)
     return world
 
 

@@ -221,3 +221,7 @@ LOGGING = {
 if env_bool("YANXUN_FAST_HASHER"):
     # Tests and benchmarks only: PBKDF2 at Django's default cost takes ~0.23 s a hash here.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Benchmarks only (benchmarks/checkin_burst.py): a bare route of the same stack that writes one
+# row, the ceiling the check-in is measured against. Never set in a deployment.
+BENCHMARK_ROUTES = env_bool("YANXUN_BENCHMARK_ROUTES")

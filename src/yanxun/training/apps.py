@@ -7,4 +7,5 @@ class TrainingConfig(AppConfig):
     verbose_name = "师干训"
 
     def ready(self) -> None:
+        import yanxun.training.importers_checkin  # noqa: F401  registers the attendance import
         from yanxun.training import navigation  # noqa: F401  registers the sidebar entries

@@ -11,4 +11,6 @@ register(
     NavItem("师干训", "培训项目", "training:program_list", PROGRAM_PAGES),
     NavItem("师干训", "报名审核", "training:approvals", rules.MANAGE_ENROLMENTS),
     NavItem("师干训", "报名记录", "training:enrolment_list", listable(rules.VIEW_ENROLMENTS)),
+    NavItem("师干训", "签到管理", "training:checkin_sessions", rules.RUN_CHECK_IN),
+    NavItem("师干训", "签到码签到", "training:checkin_code", rules.CHECK_IN_SELF),
 )

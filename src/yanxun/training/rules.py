@@ -23,6 +23,10 @@ MANAGE_ENROLMENTS = permission("training.manage_enrolments", "管理报名", {
 VIEW_ENROLMENTS = permission("training.view_enrolments", "查看报名", {
     **CENTRE, R.LEADER: S.ALL, R.SCHOOL_ADMIN: S.UNIT, R.TEACHER: S.SELF, R.STUDIO_HOST: S.SELF,
 })
+# A teacher's own scan or typed 签到码 (the enrolment decides which sessions).
+CHECK_IN_SELF = permission("training.check_in_self", "本人签到", {
+    R.TEACHER: S.SELF, R.STUDIO_HOST: S.SELF,
+})
 RUN_CHECK_IN = permission("training.run_check_in", "组织签到与考勤", CENTRE)
 VIEW_ATTENDANCE = permission("training.view_attendance", "查看考勤", {
     **CENTRE, R.LEADER: S.ALL, R.SCHOOL_ADMIN: S.UNIT, R.TEACHER: S.SELF, R.STUDIO_HOST: S.SELF,
