@@ -1,0 +1,40 @@
+"""The demo district's year of training: programs with classes, sessions and enrolments
+(demo_enrol), attendance of the sessions already held (demo_checkin) and the 学时 records,
+claims and certificates that follow (demo_hours).
+
+Dates are placed around the day the demo is built, not the org demo's fixed REFERENCE_DATE:
+the 培训菜单 must have programs open for enrolment whenever someone tries the demo. Given that
+day and the seed, the data are the same every time."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from yanxun.org.demo import DemoContext, demo_step
+from yanxun.training.models import (
+    Attendance,
+    Certificate,
+    Enrolment,
+    HourClaim,
+    HourRecord,
+    Program,
+    TrainingPolicy,
+)
+
+
+def wipe_training(ctx: DemoContext) -> None:
+    for model in (Certificate, HourRecord, HourClaim, Attendance, Enrolment):
+        model.objects.all().delete()
+    Program.objects.all().delete()
+    TrainingPolicy.objects.filter(district=ctx.district).delete()
+
+
+@demo_step("training", order=200, wipe=wipe_training)
+def build_training(ctx: DemoContext) -> None:
+    from yanxun.training.demo_checkin import build_checkin_demo
+    from yanxun.training.demo_enrol import build_enrol_demo
+
+    now = timezone.now()
+    build_enrol_demo(ctx.district, ctx.rng("training.programs"), now=now)
+    build_checkin_demo(ctx.district, ctx.rng("training.attendance"),
+                       today=timezone.localdate(now))
