@@ -3,10 +3,13 @@ attendance, hour records, claim rules and claims. Built directly, without the en
 check-in services (other parts of the module)."""
 
 import itertools
+import struct
+import zlib
 from datetime import date, time
 from decimal import Decimal
 
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.factories import DistrictFactory, UserFactory
 from yanxun.training.enums import (
@@ -119,3 +122,23 @@ def policy(**values):
         setattr(current, name, value)
     current.save()
     return current
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def upload(name: str, data: bytes) -> SimpleUploadedFile:
+    """An uploaded file as a browser sends it (its content type says nothing we trust)."""
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+def png_bytes() -> bytes:
+    """A real 4×4 red PNG, drawn with zlib (no imaging library needed)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * 4 for _ in range(4))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))

@@ -118,7 +118,7 @@ def claim_rule_save(*, actor, rule: ClaimRule | None = None, **values) -> ClaimR
     before = snapshot(rule, RULE_FIELDS) if rule.pk else None
     for name, value in values.items():
         setattr(rule, name, value)
-    rule.full_clean()
+    rule.full_clean(validate_constraints=False)  # the one constraint is checked just below
     if rule.is_active and ClaimRule.objects.filter(
             kind=rule.kind, level=rule.level, name=rule.name, is_active=True
     ).exclude(pk=rule.pk).exists():
@@ -161,9 +161,8 @@ def allowed_moves(actor, claim: HourClaim) -> list[str]:
 
 def claim_hours(claim: HourClaim) -> Decimal:
     """What the claim is worth under its rule: the rule's hours, per day for 外出培训."""
-    if claim.rule.per_day:
-        return claim.rule.hours * (claim.days or 0)
-    return claim.rule.hours
+    hours = claim.rule.hours * (claim.days or 0) if claim.rule.per_day else claim.rule.hours
+    return Decimal(hours).quantize(Decimal("0.1"))
 
 
 # --- submitting ------------------------------------------------------------------------------
