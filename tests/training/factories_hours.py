@@ -142,3 +142,46 @@ def png_bytes() -> bytes:
     rows = b"".join(b"\x00" + b"\xff\x00\x00" * 4 for _ in range(4))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def hours_objects(world):
+    """What the role matrix needs of the hours part, made once per test and kept on `world`:
+    a finished program accredited and certified, claims of teacher A (one submitted with a
+    file, one returned), certificates of teachers A and B, a requirement line, a claim rule
+    and an export layout."""
+    if getattr(world, "hours", None) is not None:
+        return world.hours
+    from types import SimpleNamespace
+
+    from yanxun.training.certificates import program_certificates_issue
+    from yanxun.training.claims import ClaimInput, claim_submit
+    from yanxun.training.enums import ClaimStatus
+    from yanxun.training.exports import layouts
+    from yanxun.training.files import check_evidence
+    from yanxun.training.hours import program_accredit
+    from yanxun.training.models import HourClaim, LedgerRequirement
+
+    current = policy()
+    program = ProgramFactory(name="矩阵测试项目")
+    training_class = TrainingClassFactory(program=program, name="一班")
+    days = sessions(training_class, ["3"])
+    for teacher in (world.teacher_a, world.teacher_b):
+        enrol(teacher, training_class)
+        attend(teacher, days[0])
+    trainer = world.users["trainer"]
+    program_accredit(actor=trainer, program=program)
+    certificate_a, certificate_b = program_certificates_issue(actor=trainer, program=program)
+    rule = claim_rule()
+    teacher_user = world.teacher_a.user
+    claim = claim_submit(actor=teacher_user, data=ClaimInput(rule, "区级公开课", date(2025, 5, 1)),
+                         files=check_evidence([upload("证明.pdf", PDF_BYTES)]))
+    returned = claim_submit(actor=teacher_user, data=ClaimInput(rule, "区级示范课",
+                                                                 date(2025, 6, 1)),
+                            files=check_evidence([upload("证明.pdf", PDF_BYTES)]))
+    HourClaim.objects.filter(pk=returned.pk).update(status=ClaimStatus.RETURNED, reason="补充")
+    world.hours = SimpleNamespace(
+        program=program, training_class=training_class, claim=claim, returned=returned,
+        evidence=claim.evidence.get(), certificate_a=certificate_a,
+        certificate_b=certificate_b, rule=rule, layout=layouts().get(),
+        requirement=LedgerRequirement.objects.filter(policy=current).first())
+    return world.hours
