@@ -90,8 +90,8 @@ def _require(actor) -> None:
         raise PermissionDenied("无权发放证书。")
 
 
-def _issue(actor, items: list[dict]) -> list[Certificate]:
-    today = timezone.localdate()
+def _issue(actor, items: list[dict], today: date | None = None) -> list[Certificate]:
+    today = today or timezone.localdate()
     serials = take_serials(today.year, len(items))
     made = Certificate.objects.bulk_create(
         Certificate(serial=serial, verify_code=new_code(), issued_on=today, issued_by=actor,
@@ -106,7 +106,8 @@ def _issue(actor, items: list[dict]) -> list[Certificate]:
 
 
 def program_certificates_issue(*, actor, program: Program,
-                               training_class: TrainingClass | None = None) -> list[Certificate]:
+                               training_class: TrainingClass | None = None,
+                               today: date | None = None) -> list[Certificate]:
     """培训证书 for every teacher who earned the program's hours (of one class, or all):
     new ones where none is valid; where the hours changed since, the old one is withdrawn and
     a new one issued. Returns the valid certificates of those teachers, new and old."""
@@ -135,7 +136,7 @@ def program_certificates_issue(*, actor, program: Program,
         if not records:
             raise ValidationError("还没有教师取得该项目的学时，请先认定学时。")
         if wanted:
-            _issue(actor, wanted)
+            _issue(actor, wanted, today)
     teacher_ids = [r.teacher_id for r in records]
     return list(Certificate.objects.filter(program=program, kind=CertificateKind.PROGRAM,
                                            revoked=False, teacher_id__in=teacher_ids)
@@ -144,16 +145,16 @@ def program_certificates_issue(*, actor, program: Program,
 
 
 def hours_certificate_issue(*, actor, teacher: Teacher, cycle: Cycle,
-                            policy: TrainingPolicy) -> Certificate:
+                            policy: TrainingPolicy, today: date | None = None) -> Certificate:
     """学时证明: the hours the teacher's ledger counts in the cycle, as of today."""
     _require(actor)
-    ledger = teacher_ledger(teacher, cycle, policy=policy)
+    ledger = teacher_ledger(teacher, cycle, policy=policy, today=today)
     if not ledger.counted:
         raise ValidationError(f"{teacher.name}在 {cycle.label}周期内没有计入的学时。")
     with transaction.atomic():
         return _issue(actor, [{"kind": CertificateKind.HOURS, "teacher": teacher,
                                "program": None, "title": f"{cycle.label}周期继续教育学时",
-                               "hours": ledger.counted}])[0]
+                               "hours": ledger.counted}], today)[0]
 
 
 def certificate_revoke(*, actor, certificate: Certificate, reason: str,
