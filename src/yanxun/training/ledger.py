@@ -33,7 +33,8 @@ from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 
 import polars as pl
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import CharField, F, IntegerField, QuerySet
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from yanxun.org.enums import TeacherStatus
@@ -192,15 +193,17 @@ def load_rules(policy: TrainingPolicy) -> Rules:
 
 # --- the core: pure frame operations -----------------------------------------------------------
 
+# earned_on as ISO text (sorts as dates do; no date objects to build), hours as tenths.
 RECORD_SCHEMA = {
-    "teacher_id": pl.Int64, "record_id": pl.Int64, "year": pl.Int64, "earned_on": pl.Date,
-    "hours": pl.Float64, "category_id": pl.Int64, "level": pl.String, "rule_id": pl.Int64,
+    "teacher_id": pl.Int64, "record_id": pl.Int64, "year": pl.Int64, "earned_on": pl.String,
+    "tenths": pl.Int64, "category_id": pl.Int64, "level": pl.String, "rule_id": pl.Int64,
 }
 
 
 def count_records(records: pl.DataFrame, rules: Rules) -> pl.DataFrame:
-    """`records` (RECORD_SCHEMA) with `tenths`, `rule_cut`, `category_cut` and `counted`
-    (tenths) added, in the order the caps consume them."""
+    """`records` (RECORD_SCHEMA) with `rule_cut`, `category_cut` and `counted` (tenths)
+    added. Only the records a cap can touch (a capped rule's claims, a capped category's
+    records) are put in order and run through the caps; the others count in full."""
     rule_caps = pl.DataFrame({"rule_id": list(rules.rule_caps), "rule_cap":
                               list(rules.rule_caps.values())},
                              schema={"rule_id": pl.Int64, "rule_cap": pl.Int64})
@@ -208,14 +211,17 @@ def count_records(records: pl.DataFrame, rules: Rules) -> pl.DataFrame:
         {"category_id": list(rules.category_caps), "category_cap":
          list(rules.category_caps.values())},
         schema={"category_id": pl.Int64, "category_cap": pl.Int64})
-    frame = (records.with_columns(tenths=(pl.col("hours") * 10).round(0).cast(pl.Int64))
-             .sort(["teacher_id", "earned_on", "record_id"])
-             .join(rule_caps, on="rule_id", how="left", maintain_order="left")
+    frame = (records.join(rule_caps, on="rule_id", how="left", maintain_order="left")
              .join(category_caps, on="category_id", how="left", maintain_order="left"))
-    frame = frame.with_columns(after_rule=_capped("tenths", "rule_cap",
-                                                  ["teacher_id", "rule_id"]))
-    frame = frame.with_columns(counted=_capped("after_rule", "category_cap",
-                                               ["teacher_id", "category_id", "year"]))
+    touched = pl.col("rule_cap").is_not_null() | pl.col("category_cap").is_not_null()
+    free = frame.filter(~touched).with_columns(after_rule=pl.col("tenths"),
+                                               counted=pl.col("tenths"))
+    capped = frame.filter(touched).sort(["teacher_id", "earned_on", "record_id"])
+    capped = capped.with_columns(after_rule=_capped("tenths", "rule_cap",
+                                                    ["teacher_id", "rule_id"]))
+    capped = capped.with_columns(counted=_capped("after_rule", "category_cap",
+                                                 ["teacher_id", "category_id", "year"]))
+    frame = pl.concat([capped, free], how="vertical_relaxed")
     return frame.with_columns(rule_cut=pl.col("tenths") - pl.col("after_rule"),
                               category_cut=pl.col("after_rule") - pl.col("counted")
                               ).drop("rule_cap", "category_cap", "after_rule")
@@ -291,17 +297,23 @@ def _select(queryset, schema: dict) -> pl.DataFrame:
             return pl.read_csv(bytes(buffer), has_header=False, new_columns=list(schema),
                                schema_overrides=schema)
         cursor.execute(sql, params)
-        return pl.DataFrame(cursor.fetchall(), schema=schema, orient="row", strict=False)
+        return pl.DataFrame(cursor.fetchall(), schema=schema, orient="row")
 
 
-RECORD_FIELDS = ("teacher_id", "pk", "year", "earned_on", "hours", "category_id", "level",
-                 "claim__rule_id")
+def _record_rows(records: QuerySet[HourRecord]) -> QuerySet:
+    """The ledger's columns of each record, as plain values: hours in tenths and the date as
+    text computed by the database (no Decimal or date objects built for every row)."""
+    return records.order_by().annotate(
+        _tenths=Cast(Round(F("hours") * 10), IntegerField()),
+        _earned=Cast("earned_on", CharField(max_length=10)),
+    ).values_list("teacher_id", "pk", "year", "_earned", "_tenths", "category_id", "level",
+                  "claim__rule_id")
 
 
 def _frame_of(records: list[HourRecord]) -> pl.DataFrame:
-    rows = [(r.teacher_id, r.pk, r.year, r.earned_on, float(r.hours),
+    rows = [(r.teacher_id, r.pk, r.year, r.earned_on.isoformat(), tenths(r.hours),
              r.category_id, r.level, r.claim.rule_id if r.claim_id else None) for r in records]
-    return pl.DataFrame(rows, schema=RECORD_SCHEMA, orient="row", strict=False)
+    return pl.DataFrame(rows, schema=RECORD_SCHEMA, orient="row")
 
 
 # --- all ledgers at once -----------------------------------------------------------------------
@@ -323,7 +335,7 @@ def all_ledgers(teachers: QuerySet[Teacher] | None, cycle: Cycle, *, policy: Tra
                                         teacher__status=TeacherStatus.ACTIVE)
     if teachers is not None:
         records = records.filter(teacher__in=teachers.values("pk"))
-    record_frame = _select(records.order_by().values_list(*RECORD_FIELDS), RECORD_SCHEMA)
+    record_frame = _select(_record_rows(records), RECORD_SCHEMA)
     counted = count_records(record_frame, rules)
     return summarise(counted, teacher_frame, rules, cycle, today or timezone.localdate())
 
