@@ -468,8 +468,8 @@ def _line(record: HourRecord, row: dict, rules: Rules) -> RecordLine:
 
 
 def _breakdown(lines, key, order, label, *, skip_empty: bool = False) -> list[Breakdown]:
-    raw: dict = defaultdict(Decimal)
-    counted: dict = defaultdict(Decimal)
+    raw: dict = defaultdict(lambda: Decimal("0.0"))
+    counted: dict = defaultdict(lambda: Decimal("0.0"))
     for line in lines:
         raw[key(line.record)] += line.hours
         counted[key(line.record)] += line.counted
