@@ -182,6 +182,8 @@ HOURS_PAGES: dict[str, list[Case]] = {
         Case(page(403, **{ADMIN: 302}), kwargs=_hours("requirement"), method="post",
              label="POST"),
     ],
+    # 学时申报导入: a school's import is its approval, so only school administrators.
+    "core:imports:upload-hour_claims": [Case(page(403, **{SCHOOL_ADMIN: 200}))],
 }
 
 PAGES: dict[str, list[Case]] = {

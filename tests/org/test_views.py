@@ -170,10 +170,12 @@ def test_sidebar_per_role(world):
                 for s in response.context["nav_sections"] if s["section"] != "数据导入"]
 
     assert labels(Role.TEACHER) == [("工作台", ["首页", "我的档案"]),
-                                    ("教学质量监测", ["考试与质量分析"])]
+                                    ("教学质量监测", ["考试与质量分析"]),
+                                    ("师干训", ["我的学时"])]
     assert labels(Role.SCHOOL_ADMIN) == [
         ("工作台", ["首页"]), ("组织与人员", ["学校", "教师", "研训员", "教育集团", "教研共同体"]),
-        ("教学质量监测", ["考试与质量分析"])]
+        ("教学质量监测", ["考试与质量分析"]),
+        ("师干训", ["学时申报审核", "学时达标情况", "证书", "学时导出"])]
     assert labels(Role.JUDGE) == [("工作台", ["首页"])]
     assert labels(Role.ADMIN)[-1] == ("系统管理", ["操作日志", "用户与角色", "登录日志"])
 

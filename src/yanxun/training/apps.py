@@ -7,4 +7,5 @@ class TrainingConfig(AppConfig):
     verbose_name = "师干训"
 
     def ready(self) -> None:
-        from yanxun.training import navigation  # noqa: F401  registers the sidebar entries
+        # Register the sidebar entries, the importers and the lists (`yanxun export <list>`).
+        from yanxun.training import importers_hours, lists_hours, navigation  # noqa: F401

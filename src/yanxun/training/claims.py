@@ -6,6 +6,11 @@ rejects, and may withdraw an accreditation. `claim_transition` is the only write
 claim's status: every move is checked against TRANSITIONS, made with a conditional update
 (two people deciding at once cannot both succeed) and audited.
 
+A claim is created by `claim_submit` (the teacher, 待学校审核) or by a school's import
+(training.importers_hours: the import is the school's approval, so it creates claims at
+IMPORTED_STATUS, 待中心认定, audited as `hours.claim_import`); every later move goes through
+`claim_transition`.
+
 The hours a claim is worth come from the center's table of ClaimRules (seeded with the
 defaults below, which a center edits). A rule's cycle cap is applied in the ledger, not here:
 see training.ledger and docs/training.md.
@@ -43,6 +48,7 @@ TRANSITIONS = {
     (S.RETURNED, S.SUBMITTED): TEACHER,
 }
 NEEDS_REASON = {S.RETURNED, S.REJECTED}
+IMPORTED_STATUS = S.SCHOOL_APPROVED
 DAYS_MAX = 60
 TITLE_MAX = 200
 RECORD_FIELDS = ["hours", "year", "earned_on", "category", "level", "title"]

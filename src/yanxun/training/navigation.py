@@ -1,6 +1,7 @@
 """Sidebar entries of 师干训 (added by each part as its pages land)."""
 
 from yanxun.core.listing import listable
+from yanxun.core.lists import ACTION_LABELS
 from yanxun.core.navigation import NavItem, register
 from yanxun.training import rules
 
@@ -15,3 +16,23 @@ register(
     NavItem("师干训", "学时申报标准", "training:claim_rules", rules.ACCREDIT_HOURS),
     NavItem("师干训", "学时设置", "training:hours_policy", rules.MANAGE_POLICY),
 )
+
+ACTION_LABELS.update({
+    "hours.accredit_program": "认定项目学时",
+    "hours.accredit": "认定学时",
+    "hours.revoke": "撤销学时",
+    "hours.claim_submit": "提交学时申报",
+    "hours.claim_import": "导入学时申报",
+    "hours.claim_transition": "审核学时申报",
+    "hours.rule_create": "新增学时申报标准",
+    "hours.rule_update": "修改学时申报标准",
+    "hours.category_cap": "修改类别学时上限",
+    "hours.policy_update": "修改学时设置",
+    "hours.requirement_create": "新增周期学时要求",
+    "hours.requirement_update": "修改周期学时要求",
+    "hours.requirement_delete": "删除周期学时要求",
+    "hours.export_layout": "保存学时导出格式",
+    "hours.demo": "生成学时演示数据",
+    "certificate.issue": "发放证书",
+    "certificate.revoke": "作废证书",
+})
