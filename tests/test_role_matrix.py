@@ -340,6 +340,14 @@ API: dict[tuple[str, str], list[Case]] = {
              data=lambda w: {"professional_title": "first"}, label="teacher B"),
     ],
     ("get", "/api/org/staff"): [Case(api_expect(403, **API_ORG_VIEWERS))],
+    # 学时档案: the ledger's data scope; a user without a teacher record has no ledger of
+    # their own (404).
+    ("get", "/api/training/hours/teachers/{teacher_id}/ledger"): [
+        Case(api_expect(403, **OWN_A), kwargs=lambda w: {"teacher_id": w.teacher_a.pk}),
+        Case(api_expect(404, **OTHER_B), kwargs=lambda w: {"teacher_id": w.teacher_b.pk},
+             label="teacher B"),
+    ],
+    ("get", "/api/training/hours/me/ledger"): [Case(api_expect(404, **{TEACHER: 200}))],
 }
 
 
