@@ -24,6 +24,7 @@ from tests.quality_web.exam_data import analysed_exam
 from tests.quality_web.item_data import with_items
 from tests.training.factories_checkin import TrainingClassFactory, enrol, session_now
 from tests.training.factories_enrol import matrix_training
+from tests.training.factories_hours import hours_objects
 from yanxun.api import api
 from yanxun.core.enums import ImportStatus, Role
 from yanxun.core.models import ImportJob
@@ -148,6 +149,88 @@ CLASS_TEACHER_KEEPERS = {ADMIN: 200, TRAINER: 200, SCHOOL_ADMIN: 200}
 def _cell(w):
     return {"class": "1班", "subject": w.exam.subjects.get(name="语文").pk}
 
+
+
+# 师干训 — hours. The centre: 系统管理员 and 研训员 (CENTRE); the ledger's viewers also include
+# 中心领导 (all), 学校管理员 (their school) and the teacher (their own).
+CENTRE = {ADMIN: 200, TRAINER: 200}
+LEDGER_LISTS = {ADMIN: 200, LEADER: 200, TRAINER: 200, SCHOOL_ADMIN: 200}
+OWN_A = {ADMIN: 200, LEADER: 200, TRAINER: 200, SCHOOL_ADMIN: 200, TEACHER: 200, HOST: 404}
+OTHER_B = {ADMIN: 200, LEADER: 200, TRAINER: 200, JUDGE: 403}
+
+
+def _hours(attr: str, key: str = "pk"):
+    return lambda w: {key: getattr(hours_objects(w), attr).pk}
+
+
+HOURS_PAGES: dict[str, list[Case]] = {
+    "training:my_hours": [Case(page(200))],
+    "training:teacher_ledger": [
+        Case(page(403, **OWN_A), kwargs=_teacher_a, label="teacher A"),
+        Case(page(404, **OTHER_B), kwargs=_teacher_b, label="teacher B"),
+    ],
+    "training:hours_certificate": [
+        Case(page(405, **{JUDGE: 405}), kwargs=_teacher_a),
+        Case(page(403, **{ADMIN: 302, TRAINER: 302, HOST: 404}), kwargs=_teacher_a,
+             method="post", data=lambda w: {"cycle": "2021"}, label="POST"),
+    ],
+    "training:compliance": [Case(page(403, **LEDGER_LISTS))],
+    "training:accreditation_list": [Case(page(403, **CENTRE))],
+    "training:accreditation": [
+        Case(page(403, **CENTRE), kwargs=_hours("program")),
+        Case(page(403, **{ADMIN: 302, TRAINER: 302}), kwargs=_hours("program"),
+             method="post", data=lambda w: {"fingerprint": "stale"}, label="POST"),
+    ],
+    "training:program_certificates": [
+        Case(page(405), kwargs=_hours("program")),
+        Case(page(403, **{ADMIN: 302, TRAINER: 302}), kwargs=_hours("program"),
+             method="post", label="POST"),
+    ],
+    "training:program_certificates_pdf": [Case(page(403, **CENTRE), kwargs=_hours("program"))],
+    "training:claim_list": [Case(page(403, **LEDGER_LISTS))],
+    "training:claim_create": [Case(page(403, **{TEACHER: 200}))],
+    "training:claim_detail": [Case(page(403, **OWN_A), kwargs=_hours("claim"))],
+    "training:claim_edit": [
+        Case(page(403, **{HOST: 404}), kwargs=_hours("claim"), label="submitted"),
+        Case(page(403, **{TEACHER: 200, HOST: 404}), kwargs=_hours("returned"),
+             label="returned"),
+    ],
+    "training:claim_decide": [
+        Case(page(405), kwargs=_hours("claim")),
+        Case(page(403, **{**OWN_A, **{r: 302 for r in (ADMIN, LEADER, TRAINER, SCHOOL_ADMIN,
+                                                       TEACHER)}}),
+             kwargs=_hours("claim"), method="post", data=lambda w: {"to": "nowhere"},
+             label="POST"),
+    ],
+    "training:evidence_download": [Case(page(403, **OWN_A), kwargs=_hours("evidence"))],
+    "training:certificate_list": [Case(page(403, **LEDGER_LISTS))],
+    "training:certificate_pdf": [
+        Case(page(403, **OWN_A), kwargs=_hours("certificate_a"), label="teacher A"),
+        Case(page(404, **OTHER_B), kwargs=_hours("certificate_b"), label="teacher B"),
+    ],
+    "training:certificate_revoke": [Case(page(403, **CENTRE), kwargs=_hours("certificate_a"))],
+    "training:certificate_verify": [Case(expect(200))],
+    "training:certificate_verify_code": [
+        Case(expect(200), kwargs=lambda w: {"code": hours_objects(w).certificate_a.verify_code}),
+    ],
+    "training:hours_export": [Case(page(403, **{**CENTRE, SCHOOL_ADMIN: 200}))],
+    "training:export_layout_create": [Case(page(403, **CENTRE))],
+    "training:export_layout_edit": [Case(page(403, **CENTRE), kwargs=_hours("layout"))],
+    "training:claim_rules": [Case(page(403, **CENTRE))],
+    "training:claim_rule_create": [Case(page(403, **CENTRE))],
+    "training:claim_rule_edit": [Case(page(403, **CENTRE), kwargs=_hours("rule"))],
+    "training:category_caps": [Case(page(403, **CENTRE))],
+    "training:hours_policy": [Case(page(403, **{ADMIN: 200}))],
+    "training:requirement_create": [Case(page(403, **{ADMIN: 200}))],
+    "training:requirement_edit": [Case(page(403, **{ADMIN: 200}), kwargs=_hours("requirement"))],
+    "training:requirement_delete": [
+        Case(page(405), kwargs=_hours("requirement")),
+        Case(page(403, **{ADMIN: 302}), kwargs=_hours("requirement"), method="post",
+             label="POST"),
+    ],
+    # 学时申报导入: a school's import is its approval, so only school administrators.
+    "core:imports:upload-hour_claims": [Case(page(403, **{SCHOOL_ADMIN: 200}))],
+}
 
 PAGES: dict[str, list[Case]] = {
     "core:dashboard": [Case(page(200))],
@@ -432,6 +515,10 @@ PAGES: dict[str, list[Case]] = {
     "training:checkin_screen_live": [Case(page(403, **CHECKIN_STAFF), kwargs=_checkin_session)],
     "training:checkin_online": [Case(page(403, **CHECKIN_STAFF), kwargs=_checkin_session)],
     "core:imports:upload-attendance": [Case(page(403, **CHECKIN_STAFF))],
+    # 师干训 — hours (学时): ledgers by data scope, the centre accredits and issues
+    # certificates, the school approves claims, the administrator sets the policy; the
+    # certificate verification pages are public.
+    **HOURS_PAGES,
     "api:openapi-json": [Case(expect(200))],
     "api:openapi-view": [Case(expect(200))],
     "api:api-root": [Case(expect(404))],
@@ -474,6 +561,14 @@ API: dict[tuple[str, str], list[Case]] = {
              kwargs=lambda w: {"enrolment_id": w.training.enrolled.pk}, label="own enrolment"),
     ],
     ("get", "/api/training/enrolments/mine"): [Case(api_expect(200))],
+    # 学时档案: the ledger's data scope; a user without a teacher record has no ledger of
+    # their own (404).
+    ("get", "/api/training/hours/teachers/{teacher_id}/ledger"): [
+        Case(api_expect(403, **OWN_A), kwargs=lambda w: {"teacher_id": w.teacher_a.pk}),
+        Case(api_expect(404, **OTHER_B), kwargs=lambda w: {"teacher_id": w.teacher_b.pk},
+             label="teacher B"),
+    ],
+    ("get", "/api/training/hours/me/ledger"): [Case(api_expect(404, **{TEACHER: 200}))],
 }
 
 

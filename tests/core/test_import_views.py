@@ -61,7 +61,8 @@ def test_sidebar_has_the_import_entries_by_permission(world):
 
     assert imports(Role.ADMIN) == [("学校导入", "/imports/schools/"),
                                    ("教师导入", "/imports/teachers/")]
-    assert imports(Role.SCHOOL_ADMIN) == [("教师导入", "/imports/teachers/")]
+    assert imports(Role.SCHOOL_ADMIN) == [("教师导入", "/imports/teachers/"),
+                                          ("学时申报导入", "/imports/hour_claims/")]
     assert imports(Role.TEACHER) == []
 
 

@@ -2,6 +2,7 @@
 
 import random
 from datetime import datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,6 +10,7 @@ from django.db.models import Count
 
 from yanxun.org.demo import build_demo
 from yanxun.org.models import District
+from yanxun.training.demo import wipe_training
 from yanxun.training.demo_enrol import build_enrol_demo
 from yanxun.training.eligibility import audience_of, facts_for, reasons
 from yanxun.training.enums import EnrolmentStatus, ProgramStatus
@@ -22,6 +24,7 @@ S = EnrolmentStatus
 def demo(db):
     build_demo(seed=7, teachers=600, schools=12)
     district = District.objects.get()
+    wipe_training(SimpleNamespace(district=district))  # the org demo built one already
     return build_enrol_demo(district, random.Random("enrol-demo"), now=NOW)
 
 

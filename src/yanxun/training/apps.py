@@ -8,4 +8,6 @@ class TrainingConfig(AppConfig):
 
     def ready(self) -> None:
         import yanxun.training.importers_checkin  # noqa: F401  registers the attendance import
-        from yanxun.training import navigation  # noqa: F401  registers the sidebar entries
+
+        # Register the sidebar entries, the importers and the lists (`yanxun export <list>`).
+        from yanxun.training import importers_hours, lists_hours, navigation  # noqa: F401

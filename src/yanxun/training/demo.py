@@ -14,6 +14,8 @@ from yanxun.org.demo import DemoContext, demo_step
 from yanxun.training.models import (
     Attendance,
     Certificate,
+    CertificateSerial,
+    ClaimRule,
     Enrolment,
     HourClaim,
     HourRecord,
@@ -23,7 +25,8 @@ from yanxun.training.models import (
 
 
 def wipe_training(ctx: DemoContext) -> None:
-    for model in (Certificate, HourRecord, HourClaim, Attendance, Enrolment):
+    for model in (Certificate, CertificateSerial, HourRecord, HourClaim, ClaimRule, Attendance,
+                  Enrolment):
         model.objects.all().delete()
     Program.objects.all().delete()
     TrainingPolicy.objects.filter(district=ctx.district).delete()
@@ -33,8 +36,10 @@ def wipe_training(ctx: DemoContext) -> None:
 def build_training(ctx: DemoContext) -> None:
     from yanxun.training.demo_checkin import build_checkin_demo
     from yanxun.training.demo_enrol import build_enrol_demo
+    from yanxun.training.demo_hours import build_hours_demo
 
     now = timezone.now()
+    today = timezone.localdate(now)
     build_enrol_demo(ctx.district, ctx.rng("training.programs"), now=now)
-    build_checkin_demo(ctx.district, ctx.rng("training.attendance"),
-                       today=timezone.localdate(now))
+    build_checkin_demo(ctx.district, ctx.rng("training.attendance"), today=today)
+    build_hours_demo(ctx.district, ctx.rng("training.hours"), today=today)

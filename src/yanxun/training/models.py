@@ -316,15 +316,18 @@ class ClaimRule(models.Model):
     level = models.CharField("层级", max_length=12, choices=ProgramLevel.choices)
     name = models.CharField("名称", max_length=50)
     hours = _hours("学时")
+    per_day = models.BooleanField("按天计", default=False,
+                                  help_text="勾选：学时为每天的学时，申报时填写天数（如外出培训）")
     cycle_cap = _hours("每周期上限（学时）", null=True, blank=True)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+",
                                  verbose_name="计入类别")
     is_active = models.BooleanField("在用", default=True)
 
     class Meta:
-        ordering = ["kind", "level"]
+        ordering = ["kind", "level", "name"]
         verbose_name = verbose_name_plural = "学时申报标准"
-        constraints = [models.UniqueConstraint(fields=["kind", "level"],
+        # 论文 has 发表 and 获奖 at one level: the name tells the rules of a kind and level apart.
+        constraints = [models.UniqueConstraint(fields=["kind", "level", "name"],
                                                condition=Q(is_active=True),
                                                name="training_claim_rule_unique_active")]
 
@@ -344,6 +347,8 @@ class HourClaim(models.Model):
                              verbose_name="申报类型")
     title = models.CharField("名称", max_length=200)
     happened_on = models.DateField("日期")
+    days = models.PositiveSmallIntegerField("天数", null=True, blank=True,
+                                            help_text="按天计学时的申报类型（外出培训）填写")
     description = models.TextField("说明", blank=True)
     status = models.CharField("状态", max_length=16, choices=ClaimStatus.choices,
                               default=ClaimStatus.SUBMITTED)
@@ -464,3 +469,18 @@ class HoursExportLayout(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CertificateSerial(models.Model):
+    """The running number of certificates issued in a year: taken with one UPDATE … SET
+    last = last + n, so two concurrent issues never get the same number (the row is locked
+    until the taker's transaction ends)."""
+
+    year = models.PositiveSmallIntegerField("年份", unique=True)
+    last = models.PositiveIntegerField("已用到", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "证书编号"
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

@@ -43,3 +43,7 @@ APPROVE_CLAIMS = permission("training.approve_claims", "学校审核学时申报
 })
 ISSUE_CERTIFICATES = permission("training.issue_certificates", "发放证书", CENTRE)
 MANAGE_POLICY = permission("training.manage_policy", "师干训设置", {R.ADMIN: S.ALL})
+# Accredited hours for the provincial platform (身份证号 masked unless org.VIEW_PERSONAL_DATA).
+EXPORT_HOURS = permission("training.export_hours", "导出学时", {
+    **CENTRE, R.SCHOOL_ADMIN: S.UNIT,
+})

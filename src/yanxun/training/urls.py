@@ -2,9 +2,11 @@ from django.conf import settings
 from django.urls import path
 
 from yanxun.training import views_checkin, views_enrol, views_programs
+from yanxun.training.urls_hours import urlpatterns as hours_urlpatterns
 
 app_name = "training"
 urlpatterns: list = [
+    *hours_urlpatterns,
     # Programs, classes, sessions, categories (centre staff)
     path("programs/", views_programs.program_list, name="program_list"),
     path("programs/new/", views_programs.program_create, name="program_create"),
