@@ -381,6 +381,20 @@ PAGES: dict[str, list[Case]] = {
              kwargs=lambda w: {"pk": w.exam.pk, "teacher_pk": w.teacher_b.pk},
              label="teacher B, who taught nothing"),
     ],
+    "quality:teacher_report_xlsx": [
+        Case(page(200, **{JUDGE: 403, HOST: 404}),
+             kwargs=lambda w: {"pk": w.exam.pk, "teacher_pk": w.teacher_a.pk}, label="teacher A"),
+        Case(page(404, **{JUDGE: 403}),
+             kwargs=lambda w: {"pk": w.exam.pk, "teacher_pk": w.teacher_b.pk},
+             label="teacher B, who taught nothing"),
+    ],
+    "quality:teacher_report_pdf": [
+        Case(page(200, **{JUDGE: 403, HOST: 404}),
+             kwargs=lambda w: {"pk": w.exam.pk, "teacher_pk": w.teacher_a.pk}, label="teacher A"),
+        Case(page(404, **{JUDGE: 403}),
+             kwargs=lambda w: {"pk": w.exam.pk, "teacher_pk": w.teacher_b.pk},
+             label="teacher B, who taught nothing"),
+    ],
     "quality:school_teachers": [
         Case(page(404, **{**REPORT_CENTRE, SCHOOL_ADMIN: 200, JUDGE: 403}),
              kwargs=_exam_school_a, label="school A"),
@@ -388,6 +402,12 @@ PAGES: dict[str, list[Case]] = {
              label="school B"),
     ],
     "quality:school_teachers_xlsx": [
+        Case(page(404, **{**REPORT_CENTRE, SCHOOL_ADMIN: 200, JUDGE: 403}),
+             kwargs=_exam_school_a, label="school A"),
+        Case(page(404, **{**REPORT_CENTRE, JUDGE: 403}), kwargs=_exam_school_b,
+             label="school B"),
+    ],
+    "quality:school_teachers_pdf": [
         Case(page(404, **{**REPORT_CENTRE, SCHOOL_ADMIN: 200, JUDGE: 403}),
              kwargs=_exam_school_a, label="school A"),
         Case(page(404, **{**REPORT_CENTRE, JUDGE: 403}), kwargs=_exam_school_b,

@@ -410,3 +410,31 @@ def test_center_staff_see_every_school(client, world, taught):
     assert client.get(url).context["teacher"].name == "李秋华"
     # 中心领导 read the reports but do not keep the 任课表.
     assert client.get(reverse("quality:class_teachers", args=[taught.pk])).status_code == 403
+
+
+def test_teacher_and_school_teacher_reports_download_as_xlsx_and_pdf(client, world, taught):
+    """The same figures as the pages: 张晓明 语文 (城东 1班 90, 60; 2班 55) mean 205/3."""
+    import io
+
+    import polars as pl
+
+    from tests.core.pdf_text import read_pdf
+
+    client.force_login(world.users["teacher"])
+    args = [taught.pk, world.teacher_a.pk]
+    data = client.get(reverse("quality:teacher_report_xlsx", args=args)).content
+    sheet = pl.read_excel(io.BytesIO(data), engine="calamine", read_options={"header_row": 2})
+    assert sheet["对象"].to_list() == ["本人（任教班级合计）", "1班", "2班", "本校", "全区"]
+    assert sheet["平均分"].to_list()[:3] == pytest.approx([205 / 3, 75, 55], abs=1e-12)
+    assert sheet["科目 · 学校"].unique().to_list() == [f"语文 · {A}"]
+    text = "\n".join(read_pdf(client.get(reverse("quality:teacher_report_pdf", args=args))
+                              .content).runs)
+    assert f"{taught.name} {world.teacher_a.name} 任教成绩" in text and "68.33" in text
+    assert "王丽" not in text
+    client.force_login(world.users["school_admin"])
+    response = client.get(reverse("quality:school_teachers_pdf",
+                                  args=[taught.pk, world.school_a.pk]))
+    text = "\n".join(read_pdf(response.content).runs)
+    assert "王丽（1班、2班）" in text and "62.50" in text and "李秋华" not in text
+    other = reverse("quality:school_teachers_pdf", args=[taught.pk, world.school_b.pk])
+    assert client.get(other).status_code == 404

@@ -280,6 +280,89 @@ def school_teachers_xlsx(request, pk, school_pk):
                  f"{exam.name}_{school.name}_任课教师.xlsx")
 
 
+@login_required
+def teacher_report_xlsx(request, pk, teacher_pk):
+    exam = _analysed(request.user, pk)
+    report = reads.teacher_report(exam, reads.teacher_links(request.user, exam, teacher_pk))
+    title = f"{exam.name} {report.teacher.name} 任教成绩"
+    rows = [(f"{s.subject} · {s.school.name}", line.label, line.figures)
+            for s in report.sections for line in s.lines]
+    return _xlsx(_figures_workbook(rows, title, ["科目 · 学校", "对象"]),
+                 f"{exam.name}_{report.teacher.name}_任教成绩.xlsx")
+
+
+@login_required
+def teacher_report_pdf(request, pk, teacher_pk):
+    from yanxun.quality.views import _pdf
+
+    exam = _analysed(request.user, pk)
+    report = reads.teacher_report(exam, reads.teacher_links(request.user, exam, teacher_pk))
+    title = f"{exam.name} {report.teacher.name} 任教成绩"
+    sections, charts = [], []
+    for section in report.sections:
+        heading = f"{section.subject} · {section.school.name}"
+        sections.append({"heading": heading, "unit_label": "对象", "headers": HEADERS,
+                         "rows": [{"label": line.label, "cells": _cells(line.figures),
+                                   "district": line.kind in ("teacher", "district")}
+                                  for line in section.lines]})
+        charts.append((f"{heading} 平均分", _means_chart(heading, section.lines)))
+    return _pdf({"exam": exam, "title": title, "sections": sections,
+                 "intro": "超均率、比均率和 T 分数都以全区为参照。"},
+                charts, f"{exam.name}_{report.teacher.name}_任教成绩.pdf")
+
+
+@login_required
+def school_teachers_pdf(request, pk, school_pk):
+    from yanxun.quality.views import _pdf
+
+    exam = _analysed(request.user, pk)
+    school = selectors.school_for_report(request.user, exam, school_pk)
+    sections = []
+    for table in reads.school_teachers_all(exam, school):
+        rows = [{"label": "全区", "district": True, "cells": _cells(table.district_figures)},
+                {"label": "本校", "district": True, "cells": _cells(table.school_figures)}]
+        rows += [{"label": f"{r.teacher.name}（{'、'.join(r.classes)}）", "district": False,
+                  "cells": _cells(r.figures)} for r in table.rows]
+        sections.append({"heading": table.subject, "unit_label": "教师", "headers": HEADERS,
+                         "rows": rows})
+    title = f"{exam.name} {school.name} 任课教师成绩"
+    return _pdf({"exam": exam, "title": title, "sections": sections}, [],
+                f"{exam.name}_{school.name}_任课教师.pdf")
+
+
+def _means_chart(title: str, lines) -> dict:
+    """Means of the teacher's classes, their school and the district, as bars."""
+    shown = [line for line in lines if line.figures.get("mean") is not None]
+    return {"title": {"text": title, "left": "center"}, "grid": {"top": 48, "bottom": 32},
+            "xAxis": {"type": "category", "data": [line.label.split("（")[0] for line in shown]},
+            "yAxis": {"type": "value", "name": "平均分"},
+            "series": [{"type": "bar", "barMaxWidth": 36, "label": {"show": True, "position": "top"},
+                        "data": [round(line.figures["mean"], 2) for line in shown]}]}
+
+
+def _figures_workbook(rows: list[tuple[str, str, dict]], title: str, keys: list[str]) -> bytes:
+    """One sheet of figure rows: the key columns, then COLUMNS (rates as fractions)."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    bold = book.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1})
+    formats = {"int": book.add_format({"num_format": "0"}),
+               "num": book.add_format({"num_format": "0.00"}),
+               "num3": book.add_format({"num_format": "0.000"}),
+               "pct": book.add_format({"num_format": "0.00%"})}
+    sheet = book.add_worksheet("任教成绩")
+    sheet.write_string(0, 0, title, book.add_format({"bold": True, "font_size": 14}))
+    sheet.write_row(2, 0, [*keys, *HEADERS], bold)
+    for row, (*names, figures) in enumerate(rows, start=3):
+        sheet.write_row(row, 0, names)
+        for column, (key, _, kind) in enumerate(COLUMNS, start=len(keys)):
+            if figures.get(key) is not None:
+                sheet.write_number(row, column, figures[key], formats[kind])
+    sheet.freeze_panes(3, len(keys))
+    sheet.set_column(0, len(keys) - 1, 16)
+    book.close()
+    return buffer.getvalue()
+
+
 def _teachers_workbook(tables: list[reads.SchoolTeachers], title: str) -> bytes:
     """One sheet: per subject the district, the school, then each teacher (rates as
     fractions formatted as percentages)."""
