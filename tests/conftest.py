@@ -20,11 +20,12 @@ def _fast_hasher(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_list_choices():
-    """Filter options are cached per user for a minute; a rolled-back test must not leave
-    its schools in the next test's options (primary keys are reused after a rollback)."""
-    from yanxun.core.listing import clear_choices
+    """Filter options and the subject table are cached for a minute; a rolled-back test must
+    not leave its schools in the next test's options (primary keys are reused after a
+    rollback)."""
+    from yanxun.core.cache import clear_all
 
-    clear_choices()
+    clear_all()
 
 
 @pytest.fixture(autouse=True)

@@ -12,8 +12,8 @@ from django.urls import reverse
 from tests.factories import SchoolFactory, SubjectFactory, TeacherFactory, UserFactory, grant
 from yanxun.accounts.models import LoginLog
 from yanxun.core.audit import audit_record
+from yanxun.core.cache import clear_all
 from yanxun.core.enums import Role
-from yanxun.core.listing import clear_choices
 from yanxun.org.enums import HonourLevel, HonourTier, StaffKind
 from yanxun.org.models import EducationGroup, StaffMember, TeacherHonour
 
@@ -60,7 +60,7 @@ def _logins(world, start: int, n: int) -> None:
 
 
 def _count(client, url: str) -> int:
-    clear_choices()  # filter options are cached for a minute; count them in every request
+    clear_all()  # filter options are cached for a minute; count them in every request
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200

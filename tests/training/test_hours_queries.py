@@ -18,14 +18,14 @@ from tests.training.factories_hours import (
     record,
     sessions,
 )
-from yanxun.core.listing import clear_choices
+from yanxun.core.cache import clear_all
 from yanxun.training.certificates import program_certificates_issue
 from yanxun.training.hours import program_accredit
 from yanxun.training.models import HourClaim
 
 
 def _count(client, url: str) -> int:
-    clear_choices()
+    clear_all()
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200

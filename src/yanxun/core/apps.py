@@ -3,11 +3,12 @@ from django.db.models.signals import post_delete, post_save
 
 
 def _org_changed(sender, **kwargs) -> None:
-    """A school, subject or group saved or deleted: list filter options are read afresh."""
+    """A school, subject or group saved or deleted: list filter options and the subject
+    table are read afresh."""
     if sender._meta.app_label == "org":
-        from yanxun.core.listing import clear_choices
+        from yanxun.core.cache import clear_all
 
-        clear_choices()
+        clear_all()
 
 
 class CoreConfig(AppConfig):

@@ -10,12 +10,21 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
+_CACHES: list[TTLCache] = []
+
+
+def clear_all() -> None:
+    """Empty every TTLCache of this process (an org record changed; a test starts)."""
+    for cache in _CACHES:
+        cache.clear()
+
 
 class TTLCache:
     def __init__(self, *, seconds: float, size: int) -> None:
         self.seconds, self.size = seconds, size
         self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        _CACHES.append(self)
 
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         now = time.monotonic()

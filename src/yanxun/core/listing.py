@@ -40,10 +40,6 @@ SPECS: dict[str, ListSpec] = {}
 _CHOICES = TTLCache(seconds=CHOICES_SECONDS, size=2048)
 
 
-def clear_choices() -> None:
-    _CHOICES.clear()
-
-
 @dataclass(frozen=True)
 class Column:
     key: str

@@ -7,10 +7,21 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 
 from yanxun.accounts.models import User
+from yanxun.core.cache import TTLCache
 from yanxun.core.enums import DataScope
+from yanxun.core.listing import CHOICES_SECONDS
 from yanxun.core.permissions import best_scope, has_perm, scoped
 from yanxun.org import rules
-from yanxun.org.models import School, StaffMember, Teacher, TeacherHonour, TeacherPosting
+from yanxun.org.models import (
+    School,
+    StaffMember,
+    Subject,
+    Teacher,
+    TeacherHonour,
+    TeacherPosting,
+)
+
+_SUBJECTS = TTLCache(seconds=CHOICES_SECONDS, size=1)
 
 
 def _get(queryset: QuerySet, pk):
@@ -29,6 +40,16 @@ def teacher_queryset_for(user) -> QuerySet[Teacher]:
     return scoped(Teacher.objects.select_related("school", "user"), user, rules.VIEW_TEACHERS)
 
 
+def subject_table() -> dict[int, tuple[tuple[int, str], str]]:
+    """Subject pk → (its place in the subjects' order, name), shared by every list page
+    (cached for a minute per worker, cleared when any org record changes)."""
+    def load():
+        rows = Subject.objects.values_list("pk", "sort_order", "name")
+        return {pk: ((order, name), name) for pk, order, name in rows}
+
+    return _SUBJECTS.get("subjects", load)
+
+
 def with_subjects_and_honours(teachers: list[Teacher]) -> list[Teacher]:
     """Give each teacher `subject_names` (in the subjects' order) and `honour_list` (newest
     first): two plain queries for the whole batch. Lists, exports and the API read these
@@ -36,10 +57,11 @@ def with_subjects_and_honours(teachers: list[Teacher]) -> list[Teacher]:
     by_pk = {t.pk: t for t in teachers}
     for teacher in teachers:
         teacher.subject_names, teacher.honour_list = [], []
+    subjects = subject_table()
     through = Teacher.subjects.through.objects.filter(teacher_id__in=by_pk)
-    for teacher_id, name in through.order_by("subject__sort_order", "subject__name").values_list(
-            "teacher_id", "subject__name"):
-        by_pk[teacher_id].subject_names.append(name)
+    for teacher_id, subject_id in sorted(through.values_list("teacher_id", "subject_id"),
+                                         key=lambda row: subjects[row[1]][0]):
+        by_pk[teacher_id].subject_names.append(subjects[subject_id][1])
     for honour in TeacherHonour.objects.filter(teacher_id__in=by_pk):
         by_pk[honour.teacher_id].honour_list.append(honour)
     return teachers
