@@ -225,3 +225,6 @@ if env_bool("YANXUN_FAST_HASHER"):
 # Benchmarks only (benchmarks/checkin_burst.py): a bare route of the same stack that writes one
 # row, the ceiling the check-in is measured against. Never set in a deployment.
 BENCHMARK_ROUTES = env_bool("YANXUN_BENCHMARK_ROUTES")
+# A change to an exam's 任课表 rebuilds the per-teacher figures of schools with up to this
+# many students at once, in the request; larger schools in the background.
+QUALITY_INLINE_REFRESH_STUDENTS = env_int("YANXUN_QUALITY_INLINE_REFRESH_STUDENTS", 5000)

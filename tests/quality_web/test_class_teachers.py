@@ -246,9 +246,9 @@ def test_a_purged_exam_keeps_its_table(world, exam, wang):
     assert caught.value.messages == ["该考试的学生明细已按保存期限删除，任课表不能再修改。"]
 
 
-def test_a_large_school_is_refreshed_in_the_background(client, world, exam, wang, monkeypatch,
+def test_a_large_school_is_refreshed_in_the_background(client, world, exam, wang, settings,
                                                        django_capture_on_commit_callbacks):
-    monkeypatch.setattr(teacher_results, "INLINE_STUDENTS", 0)
+    settings.QUALITY_INLINE_REFRESH_STUDENTS = 0  # every school counts as large
     client.force_login(world.users["admin"])
     url = reverse("quality:class_teacher_cell", args=[exam.pk, world.school_a.pk])
     maths = exam.subjects.get(name="数学")
@@ -264,20 +264,22 @@ def test_a_large_school_is_refreshed_in_the_background(client, world, exam, wang
     assert _stored(exam, world.school_a)[("A0002", "数学")]["mean"] == 75.0
 
 
-def test_a_refresh_overtaken_by_a_newer_change_writes_nothing(world, exam, wang, monkeypatch):
-    analyse = teacher_results.engine.analyze
-
-    def analyse_while_someone_edits(frame, spec):
-        ClassTeacher.objects.create(exam=exam, school=world.school_a, class_name="2班",
-                                    subject=exam.subjects.get(name="数学"), teacher=wang)
-        return analyse(frame, spec)
-
-    monkeypatch.setattr(teacher_results.engine, "analyze", analyse_while_someone_edits)
+def test_a_refresh_overtaken_by_a_newer_change_writes_nothing(world, exam, wang):
+    """A refresh computed from one 任课表 is not stored once another change has landed."""
+    maths = exam.subjects.get(name="数学")
     ClassTeacher.objects.create(exam=exam, school=world.school_a, class_name="1班",
-                                subject=exam.subjects.get(name="数学"), teacher=wang)
-    teacher_results.teacher_results_refresh(exam_id=exam.pk, school_ids=[world.school_a.pk])
+                                subject=maths, teacher=wang)
+    schools = [world.school_a.pk]
+    links, made = teacher_results.teacher_results_compute(exam, schools)
+    ClassTeacher.objects.create(exam=exam, school=world.school_a, class_name="2班",
+                                subject=maths, teacher=wang)  # lands while it computed
+    assert teacher_results.teacher_results_save(exam, schools, links, made) is False
     assert set(_stored(exam, world.school_a)) == {("A0001", "语文")}  # as analysed
-    assert teacher_results.stale_schools(exam, [world.school_a.pk]) == {world.school_a.pk}
+    assert teacher_results.stale_schools(exam, schools) == {world.school_a.pk}
+    links, made = teacher_results.teacher_results_compute(exam, schools)
+    assert teacher_results.teacher_results_save(exam, schools, links, made) is True
+    assert set(_stored(exam, world.school_a)) == {("A0001", "语文"), ("A0002", "数学")}
+    assert teacher_results.stale_schools(exam, schools) == set()
 
 
 # --- results per teacher -----------------------------------------------------------------

@@ -2,7 +2,11 @@
 `yanxun quality purge`, and what a purged exam still shows."""
 
 import io
+import os
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -12,7 +16,6 @@ from django.utils import timezone
 
 from tests.quality_web.exam_data import analysed_exam, write_csv
 from tests.quality_web.student_data import elective_exam
-from yanxun.cli import main as cli_main
 from yanxun.core.models import AuditLog
 from yanxun.org.models import District
 from yanxun.quality import retention, services
@@ -27,6 +30,7 @@ from yanxun.quality.models import (
 )
 
 # Both exams are held on 2026-11-10; the default retention is 3 years.
+YANXUN = Path(sys.executable).with_name("yanxun")
 AFTER = date(2029, 11, 11)  # more than 3 years later: expired
 ON_THE_DAY = date(2029, 11, 10)  # exactly 3 years: kept
 
@@ -136,12 +140,20 @@ def test_command_purges_expired_exams_only(world, exam, other):
     assert log.actor is None and log.reason == "学生数据保留期限 3 年到期"
 
 
-def test_yanxun_quality_purge_is_the_management_command(monkeypatch):
-    """`yanxun quality purge` starts Django (the other `quality` commands never do)."""
-    seen = []
-    monkeypatch.setattr("django.core.management.execute_from_command_line", seen.append)
-    assert cli_main(["yanxun", "quality", "purge", "--dry-run"]) == 0
-    assert seen == [["yanxun", "quality_purge", "--dry-run"]]
+def test_yanxun_quality_purge_runs_against_a_real_data_folder(tmp_path):
+    """`yanxun quality purge` starts Django (the other `quality` commands never do): run as a
+    user would, in a fresh data folder."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env["YANXUN_DATA_DIR"] = str(tmp_path / "var")
+
+    def yanxun(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(YANXUN), *args], env=env, capture_output=True, text=True,
+                              cwd=tmp_path, timeout=300)
+
+    assert yanxun("migrate", "--noinput").returncode == 0
+    result = yanxun("quality", "purge", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "没有到期的考试。"
 
 
 def test_a_recent_exam_is_left_alone(world, exam):

@@ -20,14 +20,15 @@ def clear_all() -> None:
 
 
 class TTLCache:
-    def __init__(self, *, seconds: float, size: int) -> None:
-        self.seconds, self.size = seconds, size
+    def __init__(self, *, seconds: float, size: int,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds, self.size, self.clock = seconds, size, clock
         self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
         _CACHES.append(self)
 
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             hit = self._items.get(key)
             if hit is not None and hit[0] > now:

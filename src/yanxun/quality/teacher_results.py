@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterable
 
 import polars as pl
+from django.conf import settings
 from django.db import transaction
 
 from yanxun.core.tasks import run_in_background
@@ -26,12 +27,6 @@ from yanxun.quality.models import ClassTeacher, Exam, ExamStudent, ExamTable, Un
 
 TABLE = "teachers"
 REFRESH_PATH = "yanxun.quality.teacher_results.teacher_results_refresh"
-# Up to this many students in the changed schools, the figures are rebuilt at once (reading
-# and analysing a school of 2,000 students takes a few hundredths of a second); beyond, in
-# the background.
-INLINE_STUDENTS = 5000
-
-
 def fingerprint(links: Iterable[tuple]) -> str:
     """A school's 任课表 as a short hash of its sorted (class, subject id, teacher id) rows."""
     text = json.dumps(sorted(links), ensure_ascii=False)
@@ -119,22 +114,35 @@ def teacher_results_refresh(*, exam_id: int, school_ids: list[int]) -> None:
     """Rebuild the figures of `school_ids` from their current 任课表 (reading only their
     students' scores). Written only if the 任课表 is still the one the figures were computed
     from: otherwise a newer change has queued (or done) its own refresh."""
-    from yanxun.quality import services
-
     exam = Exam.objects.get(pk=exam_id)
     if exam.status != ExamStatus.ANALYSED or exam.purged_at is not None:
         return
+    links, made = teacher_results_compute(exam, school_ids)
+    teacher_results_save(exam, school_ids, links, made)
+
+
+def teacher_results_compute(exam: Exam, school_ids: list[int]) -> tuple[dict, list[ExamTable]]:
+    """The 任课表 of `school_ids` as read now, and the figures computed from it (unsaved)."""
+    from yanxun.quality import services
+
     links = _links(exam, school_ids)
-    made = []
-    if links:
-        frame = services.scores_frame(exam, school_ids=list(links))
-        made = _tables(exam, engine.analyze(frame, services.exam_spec(exam)), links)
+    if not links:
+        return links, []
+    frame = services.scores_frame(exam, school_ids=list(links))
+    return links, _tables(exam, engine.analyze(frame, services.exam_spec(exam)), links)
+
+
+def teacher_results_save(exam: Exam, school_ids: list[int], links: dict,
+                         made: list[ExamTable]) -> bool:
+    """Store `made` if the 任课表 is still `links` (checked under the exam's row lock, where
+    every writer queues); False, and nothing written, when it changed meanwhile."""
     with transaction.atomic():
-        Exam.objects.select_for_update().filter(pk=exam.pk).first()  # writers queue here
+        Exam.objects.select_for_update().filter(pk=exam.pk).first()
         if _links(exam, school_ids) != links:
-            return
+            return False
         ExamTable.objects.filter(exam=exam, name=TABLE, school_id__in=school_ids).delete()
         ExamTable.objects.bulk_create(made)
+    return True
 
 
 def teacher_results_changed(*, exam: Exam, school_ids: set[int]) -> bool:
@@ -145,7 +153,9 @@ def teacher_results_changed(*, exam: Exam, school_ids: set[int]) -> bool:
         return False
     ids = sorted(school_ids)
     students = ExamStudent.objects.filter(exam=exam, school_id__in=ids).count()
-    if students <= INLINE_STUDENTS:
+    # Small schools are rebuilt at once (a school of 2,000 students takes a few hundredths
+    # of a second), larger ones in the background.
+    if students <= settings.QUALITY_INLINE_REFRESH_STUDENTS:
         teacher_results_refresh(exam_id=exam.pk, school_ids=ids)
         return False
     run_in_background(REFRESH_PATH, exam_id=exam.pk, school_ids=ids)
