@@ -10,71 +10,40 @@ from __future__ import annotations
 
 import zlib
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 
 import factory
 from django.utils import timezone
 
 from tests.factories import SchoolFactory, UserFactory
+from tests.training import factories as base
 from yanxun.accounts.models import RoleAssignment, User
 from yanxun.core.enums import Role
 from yanxun.core.validators import id_number_check_digit
 from yanxun.org.enums import Gender, Stage
 from yanxun.org.models import School, Teacher
-from yanxun.training.enums import EnrolmentStatus, ProgramLevel, ProgramStatus
-from yanxun.training.models import Category, Enrolment, Program, TrainingClass, TrainingSession
+from yanxun.training.enums import EnrolmentStatus
+from yanxun.training.models import Enrolment, TrainingClass, TrainingSession
 
 
-class CategoryFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Category
-        django_get_or_create = ("name",)
-
-    name = "知识技能"
-
-
-class ProgramFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Program
-
+class ProgramFactory(base.ProgramFactory):
     name = factory.Sequence(lambda n: f"签到测试项目{n + 1}")
-    year = 2026
-    level = ProgramLevel.DISTRICT
-    category = factory.SubFactory(CategoryFactory)
-    organiser = "示范区教师发展中心"
-    status = ProgramStatus.PUBLISHED
+    enrol_opens = enrol_closes = None
     created_by = factory.SubFactory(UserFactory)
 
 
-class TrainingClassFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = TrainingClass
-
+class TrainingClassFactory(base.TrainingClassFactory):
     program = factory.SubFactory(ProgramFactory)
-    name = factory.Sequence(lambda n: f"{n + 1}班")
     capacity = 5000
 
 
-class TrainingSessionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = TrainingSession
-
+class TrainingSessionFactory(base.TrainingSessionFactory):
     training_class = factory.SubFactory(TrainingClassFactory)
-    title = factory.Sequence(lambda n: f"专题讲座{n + 1}")
     date = date(2026, 3, 5)
     starts_at = time(9, 0)
-    ends_at = time(11, 30)
-    place = "教师发展中心报告厅"
-    hours = Decimal("3")
 
 
-class EnrolmentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Enrolment
-
+class EnrolmentFactory(base.EnrolmentFactory):
     training_class = factory.SubFactory(TrainingClassFactory)
-    program = factory.SelfAttribute("training_class.program")
-    status = EnrolmentStatus.ENROLLED
 
 
 def enrol(teacher: Teacher, klass: TrainingClass,

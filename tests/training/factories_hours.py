@@ -12,6 +12,7 @@ import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.factories import DistrictFactory, UserFactory
+from tests.training import factories as base
 from yanxun.training.enums import (
     AttendanceMethod,
     AttendanceStatus,
@@ -27,54 +28,33 @@ from yanxun.training.models import (
     ClaimRule,
     Enrolment,
     HourRecord,
-    Program,
-    TrainingClass,
-    TrainingSession,
 )
 from yanxun.training.policy import policy_for
 
 _sessions = itertools.count()
 
 
-class CategoryFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Category
-        django_get_or_create = ("name",)
-
-    name = "知识技能"
-
-
-class ProgramFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Program
+class ProgramFactory(base.ProgramFactory):
+    """A 2025 program, finished: ready for accreditation."""
 
     name = factory.Sequence(lambda n: f"新课标专题培训{n + 1}")
     year = 2025
-    level = ProgramLevel.DISTRICT
-    category = factory.SubFactory(CategoryFactory)
-    organiser = "示范区教师发展中心"
     status = ProgramStatus.FINISHED
+    enrol_opens = enrol_closes = None
     created_by = factory.SubFactory(UserFactory)
 
 
-class TrainingClassFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = TrainingClass
-
+class TrainingClassFactory(base.TrainingClassFactory):
     program = factory.SubFactory(ProgramFactory)
-    name = factory.Sequence(lambda n: f"{n + 1}班")
     capacity = 50
 
 
-class SessionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = TrainingSession
-
+class SessionFactory(base.TrainingSessionFactory):
     training_class = factory.SubFactory(TrainingClassFactory)
-    title = factory.Sequence(lambda n: f"专题讲座{n + 1}")
     date = date(2025, 3, 1)
     starts_at = time(9, 0)
     ends_at = time(11, 0)
+    place = ""
     hours = Decimal("2.0")
 
 
@@ -102,7 +82,7 @@ def record(teacher, hours: str, *, year: int = 2023, on: date | None = None,
            program=None) -> HourRecord:
     return HourRecord.objects.create(
         teacher=teacher, year=year, earned_on=on or date(year, 6, 1), hours=Decimal(hours),
-        category=category or CategoryFactory(), level=level, source=source, title=title,
+        category=category or base.CategoryFactory(), level=level, source=source, title=title,
         claim=claim, program=program)
 
 
@@ -111,7 +91,7 @@ def claim_rule(*, kind=ClaimKind.OPEN_LESSON, level=ProgramLevel.DISTRICT,
                category: Category | None = None) -> ClaimRule:
     return ClaimRule.objects.create(kind=kind, level=level, name=name, hours=Decimal(hours),
                                     cycle_cap=Decimal(cap) if cap else None, per_day=per_day,
-                                    category=category or CategoryFactory(name="实践体验"))
+                                    category=category or base.CategoryFactory(name="实践体验"))
 
 
 def policy(**values):

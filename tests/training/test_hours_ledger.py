@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from tests.factories import TeacherFactory
-from tests.training.factories_hours import CategoryFactory, claim_rule, policy, record
+from tests.training.factories import CategoryFactory
+from tests.training.factories_hours import claim_rule, policy, record
 from yanxun.training.enums import ClaimStatus, HourSource, ProgramLevel, RequirementUnit
 from yanxun.training.ledger import (
     Cycle,

@@ -12,9 +12,9 @@ from django.urls import reverse
 
 from tests.core.pdf_text import read_pdf
 from tests.factories import TeacherFactory, UserFactory, grant
+from tests.training.factories import CategoryFactory
 from tests.training.factories_hours import (
     PDF_BYTES,
-    CategoryFactory,
     ProgramFactory,
     TrainingClassFactory,
     attend,
