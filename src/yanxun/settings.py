@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "yanxun.org",
     "yanxun.quality",
     "yanxun.training",
+    "yanxun.review",
 ]
 
 MIDDLEWARE = [

@@ -61,3 +61,21 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.original_name}"
+
+
+class WorkCalendarDay(models.Model):
+    """An exception to "Monday to Friday are working days", kept by the administrator from the
+    State Council's yearly notice: a holiday on a weekday (is_workday False) or a 调休 make-up
+    working day on a weekend (is_workday True). Periods counted in working days (公示期 …) go
+    through yanxun.core.workdays."""
+
+    date = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("是否上班")
+    note = models.CharField("说明", max_length=50, blank=True, help_text="如 国庆节、国庆调休")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "节假日与调休"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'上班' if self.is_workday else '休息'} {self.note}"
