@@ -156,9 +156,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_LOCKOUT_FAILURES = env_int("YANXUN_LOCKOUT_FAILURES", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("YANXUN_LOCKOUT_MINUTES", 10)
 
-# Sessions are kept in the database and read through the cache (Redis, or files without it):
-# every page needs the session, and a cache read costs less than a query.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions are kept in the database; with Redis they are read through it (every page needs
+# the session, and a Redis read costs less than a query). Without Redis they are read from the
+# database: the file cache lists its folder on every write, which at thousands of logged-in
+# teachers costs more than the query (see yanxun.accounts.sessions).
+SESSION_ENGINE = ("yanxun.accounts.sessions.cached_db" if REDIS_URL
+                  else "yanxun.accounts.sessions.db")
 SESSION_COOKIE_AGE = env_int("YANXUN_SESSION_DAYS", 30) * 24 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -14,12 +14,12 @@ imports and the online-meeting import are in attendance.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection
 from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
@@ -252,6 +252,12 @@ def session_for_checkin(session_id: int) -> TrainingSession:
     return session
 
 
+def session_cached(session_id: int, part: str, make):
+    """Something derived from a session alone (e.g. its info block on the phone page), kept as
+    long as the session itself (CACHE_SECONDS, cleared on any save)."""
+    return _cache.get((part, session_id), make)
+
+
 def checkin_policy() -> TrainingPolicy:
     return _cache.get("policy", current_policy)
 
@@ -260,7 +266,8 @@ def _membership_sql() -> str:
     """The teacher's enrolment in the session's program and their record of the session, in
     one statement. Written by hand because this is the hot path of a burst of scans: the ORM
     took ~1.6 ms to build the same query, the statement itself runs in ~0.05 ms."""
-    return (f"SELECT e.teacher_id, e.training_class_id, e.status, c.name, a.id "
+    return (f"SELECT e.teacher_id, e.training_class_id, e.status, c.name, "
+            f"a.id, a.status, a.checked_in_at, a.checked_out_at "
             f"FROM {Enrolment._meta.db_table} e "
             f"JOIN {Teacher._meta.db_table} t ON t.id = e.teacher_id "
             f"JOIN {TrainingClass._meta.db_table} c ON c.id = e.training_class_id "
@@ -269,9 +276,19 @@ def _membership_sql() -> str:
             f"WHERE t.user_id = %s AND e.program_id = %s")
 
 
-def enrolment_of(user, session: TrainingSession) -> tuple[int, int | None]:
-    """(teacher id, id of their record of the session or None) if the user is an enrolled
-    (已录取) member of the session's class; refuses otherwise. One query."""
+def _moment(value) -> datetime | None:
+    """A timestamp column read by hand: PostgreSQL gives an aware datetime, SQLite a text in
+    UTC (how Django stores it there)."""
+    if value is None or isinstance(value, datetime) and timezone.is_aware(value):
+        return value
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC) if timezone.is_naive(moment) else moment
+
+
+def enrolment_of(user, session: TrainingSession) -> tuple[int, Attendance | None]:
+    """(teacher id, their record of the session or None) if the user is an enrolled (已录取)
+    member of the session's class; refuses otherwise. One query; the record carries the
+    fields a repeat scan needs (status, check-in and check-out times)."""
     klass = session.training_class
     with connection.cursor() as cursor:  # one row at most: one enrolment per program, teacher
         cursor.execute(_membership_sql(), [session.pk, user.pk, klass.program_id])
@@ -281,7 +298,7 @@ def enrolment_of(user, session: TrainingSession) -> tuple[int, int | None]:
             raise CheckInRefused(Refusal.NO_TEACHER, "您的账号没有关联教师档案，不能签到。"
                                  "请用本人的教师账号登录。")
         raise CheckInRefused(Refusal.NOT_ENROLLED, f"您未报名「{klass}」，不能签到。")
-    teacher_id, class_id, status, class_name, record_id = row
+    teacher_id, class_id, status, class_name, record_id, *record = row
     if class_id != klass.pk:
         raise CheckInRefused(Refusal.OTHER_CLASS, f"您未报名「{klass}」：这是其他班次的签到码，"
                              f"您所在的班次是「{class_name}」。请扫描本班的签到码。")
@@ -289,7 +306,12 @@ def enrolment_of(user, session: TrainingSession) -> tuple[int, int | None]:
         label = EnrolmentStatus(status).label
         raise CheckInRefused(Refusal.NOT_ENROLLED, f"您在「{klass}」的报名状态为「{label}」，"
                              "不是已录取学员，不能签到。")
-    return teacher_id, record_id
+    if record_id is None:
+        return teacher_id, None
+    record_status, checked_in_at, checked_out_at = record
+    return teacher_id, Attendance(pk=record_id, session=session, teacher_id=teacher_id,
+                                  status=record_status, checked_in_at=_moment(checked_in_at),
+                                  checked_out_at=_moment(checked_out_at))
 
 
 # --- a teacher's own check-in ----------------------------------------------------------------
@@ -299,9 +321,8 @@ def check_in(*, session: TrainingSession, user, at: datetime, method: str,
              location: Point | None = None) -> CheckInResult:
     """The teacher's scan (or typed code) at `at`: a new record, the check-out, or the
     harmless repeat. Every check comes first; one row is written, or none."""
-    teacher_id, record_id = enrolment_of(user, session)
+    teacher_id, existing = enrolment_of(user, session)
     window = window_of(session)
-    existing = _record(record_id) if record_id else None
     if existing is not None:
         return _scan_again(session, existing, window, at=at, location=location)
     status = status_at(window, at)
@@ -310,34 +331,42 @@ def check_in(*, session: TrainingSession, user, at: datetime, method: str,
                            method=method, at=at, user=user)
 
 
-def _record(pk: int) -> Attendance | None:
-    """A record by id; `raw` skips the ORM's query building (see _membership_sql) and still
-    converts the values (aware datetimes)."""
-    table = Attendance._meta.db_table
-    return next(iter(Attendance.objects.raw(f"SELECT * FROM {table} WHERE id = %s", [pk])),
-                None)
-
-
 def _existing(session: TrainingSession, teacher_id: int) -> Attendance | None:
     """The teacher's record of the session (unique), read without an ORDER BY."""
     return next(iter(Attendance.objects.filter(session=session, teacher_id=teacher_id)
                      .order_by()[:1]), None)
 
 
+def _insert_sql() -> str:
+    """One statement, atomic on its own (no BEGIN/COMMIT round trips): the record, or nothing
+    when the teacher's record of the session exists — the unique constraint (session,
+    teacher) decides, so two concurrent scans of one teacher cannot make two records.
+    PostgreSQL and SQLite (≥ 3.35) both know ON CONFLICT … DO NOTHING … RETURNING."""
+    return (f"INSERT INTO {Attendance._meta.db_table} (session_id, teacher_id, status, method, "
+            f"checked_in_at, recorded_by_id, note, updated_at) "
+            f"VALUES (%s, %s, %s, %s, %s, %s, '', %s) "
+            f"ON CONFLICT (session_id, teacher_id) DO NOTHING RETURNING id")
+
+
 def record_check_in(*, session: TrainingSession, teacher_id: int, status: str, method: str,
                     at: datetime, user) -> CheckInResult:
-    """Insert the record. If a concurrent scan of the same teacher got there first, the
-    unique constraint (session, teacher) refuses this insert and this scan is the repeat."""
+    """Insert the record. If a concurrent scan of the same teacher got there first, nothing is
+    inserted and this scan is the repeat."""
+    stamp = connection.ops.adapt_datetimefield_value
     try:
-        with transaction.atomic():
-            attendance = Attendance.objects.create(
-                session=session, teacher_id=teacher_id, status=status, method=method,
-                checked_in_at=at, recorded_by=user)
-    except IntegrityError:
+        with connection.cursor() as cursor:
+            cursor.execute(_insert_sql(), [session.pk, teacher_id, status, method, stamp(at),
+                                           user.pk, stamp(timezone.now())])
+            row = cursor.fetchone()
+    except IntegrityError:  # a foreign key: the session was deleted meanwhile
+        raise CheckInRefused(Refusal.NO_SESSION, "该签到对应的日程不存在或已被删除。") from None
+    if row is None:
         existing = _existing(session, teacher_id)
-        if existing is None:  # not the unique constraint: the session is gone
-            raise CheckInRefused(Refusal.NO_SESSION, "该签到对应的日程不存在或已被删除。") from None
+        if existing is None:
+            raise CheckInRefused(Refusal.NO_SESSION, "该签到对应的日程不存在或已被删除。")
         return CheckInResult(Outcome.REPEAT, existing, session)
+    attendance = Attendance(pk=row[0], session=session, teacher_id=teacher_id, status=status,
+                            method=method, checked_in_at=at, recorded_by=user)
     return CheckInResult(Outcome.CHECKED_IN, attendance, session,
                          _check_out_from(session, attendance, window_of(session)))
 

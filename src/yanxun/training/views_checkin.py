@@ -5,6 +5,7 @@ import). The rules are in checkin.py (teacher) and attendance.py (staff)."""
 
 from __future__ import annotations
 
+import functools
 import io
 from datetime import datetime
 from urllib.parse import urlencode
@@ -69,10 +70,29 @@ OUTCOME_TEXT = {
 }
 
 
+@functools.cache
+def _phone_links() -> dict[str, str]:
+    return {"code_url": reverse("training:checkin_code"), "home_url": reverse("core:dashboard")}
+
+
 def _phone_page(template: str, context: dict, *, status: int = 200) -> HttpResponse:
     """Pages rendered without the request context (no sidebar, no menu queries): the scan
-    result must stay cheap when a whole hall scans within a minute."""
-    return HttpResponse(render_to_string(template, context), status=status)
+    result must stay cheap when a whole hall scans within a minute, so links are reversed
+    once and times come formatted (no url tags or date filters per scan)."""
+    return HttpResponse(render_to_string(template, {**_phone_links(), **context}),
+                        status=status)
+
+
+def _clock(moment: datetime | None, pattern: str = "%H:%M:%S") -> str:
+    return timezone.localtime(moment).strftime(pattern) if moment else ""
+
+
+def _session_info(session: TrainingSession) -> str:
+    """The session's info block, the same for every teacher who scans: rendered once per
+    session and worker (checkin.session_cached), not once per scan."""
+    return checkin.session_cached(session.pk, "info_html", lambda: mark_safe(render_to_string(
+        "training/checkin/_session_info.html",
+        {"session": session, "klass": session.training_class})))
 
 
 def _result_context(result: CheckInResult, user) -> dict:
@@ -84,9 +104,11 @@ def _result_context(result: CheckInResult, user) -> dict:
     else:
         title, text, tone = OUTCOME_TEXT[result.outcome]
     return {"title": title, "text": text, "tone": tone, "outcome": result.outcome,
-            "session": result.session, "klass": result.session.training_class,
+            "session": result.session, "session_info": _session_info(result.session),
             "attendance": attendance, "status_label": attendance.get_status_display(),
-            "name": user.get_full_name(), "check_out_from": result.check_out_from}
+            "checked_in": _clock(attendance.checked_in_at),
+            "checked_out": _clock(attendance.checked_out_at),
+            "name": user.get_full_name(), "check_out_from": _clock(result.check_out_from, "%H:%M")}
 
 
 def _result_page(result: CheckInResult, user) -> HttpResponse:

@@ -1,0 +1,7 @@
+from django.contrib.sessions.backends import db
+
+from yanxun.accounts.sessions import RowReadMixin
+
+
+class SessionStore(RowReadMixin, db.SessionStore):
+    pass
