@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from yanxun.core.permissions import Permission, has_perm
+from yanxun.core.permissions import Permission, user_roles
 
 
 @dataclass(frozen=True)
@@ -25,13 +25,23 @@ SECTION_ORDER = ["工作台", "组织与人员", "系统管理"]
 
 def register(*items: NavItem) -> None:
     NAV.extend(items)
+    _nav_for.cache_clear()
 
 
 def nav_for(user, current_path: str) -> list[dict]:
+    """The sidebar for a user on a page. What it shows depends only on the user's roles (a
+    permission is granted per role) and the page's path, so it is built once per role set and
+    path in each worker (bounded), not reversed and filtered on every request. Callers must
+    not change the result."""
+    return _nav_for(frozenset(user_roles(user)), current_path, get_script_prefix())
+
+
+@lru_cache(maxsize=4096)
+def _nav_for(roles: frozenset[str], current_path: str, script_prefix: str) -> list[dict]:
     sections: dict[str, list[dict]] = {}
     entries = []
     for item in NAV:
-        if item.perm is not None and not has_perm(user, item.perm):
+        if item.perm is not None and not roles.intersection(item.perm.scopes):
             continue
         url = reverse(item.url_name)
         entry = {"label": item.label, "url": url, "active": False}
