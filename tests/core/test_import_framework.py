@@ -165,3 +165,27 @@ def test_upload_is_deleted_once_the_result_is_committed(world, settings, good,
     assert (job.status, job.file.name) == (
         ImportStatus.DONE if good else ImportStatus.INVALID, "")
     assert [p for p in (settings.MEDIA_ROOT / "imports").rglob("*") if p.is_file()] == []
+
+
+def test_a_job_finishes_once(world):
+    """import_job_finish is the one status writer: a finished job is not finished again, and
+    running a finished job again (a background task delivered twice) writes nothing."""
+    from yanxun.core.imports.services import (
+        JobAlreadyFinished,
+        import_job_finish,
+        import_job_run,
+    )
+
+    SubjectFactory(name="语文")
+    job = run_import("teachers", teachers_xlsx(teacher_row(1)), actor=world.users[Role.ADMIN])
+    assert (job.status, job.created_count, Teacher.objects.count()) == (
+        ImportStatus.DONE, 1, 3)
+    again = import_job_run(job_id=job.pk)
+    assert (again.status, again.created_count, Teacher.objects.count()) == (
+        ImportStatus.DONE, 1, 3)
+    with pytest.raises(JobAlreadyFinished):
+        import_job_finish(job, ImportStatus.FAILED, errors=[])
+    job.refresh_from_db()
+    assert (job.status, job.errors) == (ImportStatus.DONE, [])
+    with pytest.raises(ValueError):
+        import_job_finish(job, ImportStatus.PENDING)

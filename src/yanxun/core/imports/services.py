@@ -67,8 +67,14 @@ def _row_count(job: ImportJob) -> int:
         return 0  # unreadable: the run reports why, at once
 
 
+class JobAlreadyFinished(Exception):
+    """Another run of the same job (a background task delivered twice) finished it first."""
+
+
 def import_job_run(*, job_id: int) -> ImportJob:
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if job.status != ImportStatus.PENDING:
+        return job  # already run: a repeated task changes nothing
     progress = Progress(str(job.progress_key))
     importer = importer_for(job.kind)(actor=job.created_by, update_existing=job.update_existing,
                                       progress=progress)
@@ -77,23 +83,37 @@ def import_job_run(*, job_id: int) -> ImportJob:
         if validation.errors:
             return _finish_invalid(job, validation, progress)
         _write(job, importer, validation)
+    except JobAlreadyFinished:
+        job.refresh_from_db()
     except Exception:
         logger.exception("import job %s failed", job.pk)
         _finish_failed(job, progress)
     return job
 
 
+def import_job_finish(job: ImportJob, status: ImportStatus, **fields) -> None:
+    """The one writer of an import job's status: a pending job ends done, invalid or failed,
+    once. A conditional update, so two runs of one job cannot both finish it; inside the
+    write's transaction the loser's rows roll back with it."""
+    if status not in FINISHED:
+        raise ValueError(f"an import job finishes as one of {sorted(FINISHED)}, not {status}")
+    values = {"status": status, "finished_at": timezone.now(), **fields}
+    if not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PENDING).update(**values):
+        raise JobAlreadyFinished(job.pk)
+    for name, value in values.items():
+        setattr(job, name, value)
+
+
+FINISHED = frozenset({ImportStatus.DONE, ImportStatus.INVALID, ImportStatus.FAILED})
+
+
 def _write(job: ImportJob, importer: Importer, validation: Validation) -> None:
     importer.progress.update("writing", 0, len(validation.rows))
     with transaction.atomic():
         counts = importer.write(validation.rows)
-        job.status = ImportStatus.DONE
-        job.total_rows = validation.total
-        job.created_count, job.updated_count = counts.created, counts.updated
-        job.unchanged_count = counts.unchanged
-        job.finished_at = timezone.now()
-        _discard_upload(job)
-        job.save()
+        import_job_finish(job, ImportStatus.DONE, total_rows=validation.total,
+                          created_count=counts.created, updated_count=counts.updated,
+                          unchanged_count=counts.unchanged, file=_discard_upload(job))
         audit_record(actor=job.created_by, action=f"import.{job.kind}", obj=job, after={
             "kind": job.kind, "file": job.original_name, "rows": job.total_rows,
             "created": counts.created, "updated": counts.updated,
@@ -103,32 +123,32 @@ def _write(job: ImportJob, importer: Importer, validation: Validation) -> None:
 
 
 def _finish_invalid(job: ImportJob, validation: Validation, progress: Progress) -> ImportJob:
-    job.status = ImportStatus.INVALID
-    job.total_rows = validation.total
-    job.errors = [e.as_dict() for e in validation.errors]
-    job.finished_at = timezone.now()
-    _discard_upload(job)
-    job.save(update_fields=["status", "total_rows", "errors", "finished_at", "file"])
+    with transaction.atomic():
+        import_job_finish(job, ImportStatus.INVALID, total_rows=validation.total,
+                          errors=[e.as_dict() for e in validation.errors],
+                          file=_discard_upload(job))
     progress.update("invalid")
     return job
 
 
-def _discard_upload(job: ImportJob) -> None:
+def _discard_upload(job: ImportJob) -> str:
     """The uploaded sheet holds personal data (身份证号, phones) and is not needed once the job
-    has a result: delete it when the result is committed. A failed job keeps it for whoever
-    investigates the failure."""
+    has a result: delete it when the result is committed (call inside the transaction that
+    records the result). A failed job keeps it for whoever investigates the failure. Returns
+    the file field's new (empty) value."""
     storage, name = job.file.storage, job.file.name
-    job.file.name = ""
     if name:
         transaction.on_commit(lambda: storage.delete(name))
+    return ""
 
 
 def _finish_failed(job: ImportJob, progress: Progress) -> None:
-    job.status = ImportStatus.FAILED
-    job.errors = [file_error("导入过程中出现系统错误，没有写入任何数据。请稍后重试或联系管理员。")
-                  .as_dict()]
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "errors", "finished_at"])
+    try:
+        import_job_finish(job, ImportStatus.FAILED, errors=[file_error(
+            "导入过程中出现系统错误，没有写入任何数据。请稍后重试或联系管理员。").as_dict()])
+    except JobAlreadyFinished:
+        job.refresh_from_db()
+        return
     progress.update("failed")
 
 
