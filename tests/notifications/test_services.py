@@ -144,3 +144,43 @@ def test_yanxun_notifications_purge_runs_the_command(db, capsys):
 
     assert main(["yanxun", "notifications", "purge", "--dry-run", "--days", "7"]) == 0
     assert capsys.readouterr().out.startswith("已读消息保留 7 天：将删除 ")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_reporting_one_event_at_once_make_one_message():
+    """On PostgreSQL two threads insert the same key while both transactions are open: the
+    second insert waits for the first commit, then skips its row. SQLite serialises writers
+    (IMMEDIATE transactions), so there the same calls run one after the other."""
+    import threading
+    import time
+
+    from django.db import close_old_connections, connection, connections
+
+    user = UserFactory()
+
+    def report(title: str) -> None:
+        with transaction.atomic():
+            notify([user.pk], kind="training.promoted", title=title,
+                   dedupe_key="training.promoted:42")
+            time.sleep(0.2)  # both transactions open at once
+
+    if connection.vendor != "postgresql":
+        report("甲")
+        report("乙")
+    else:
+        barrier = threading.Barrier(2)
+
+        def worker(title):
+            close_old_connections()
+            try:
+                barrier.wait()
+                report(title)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=worker, args=(t,)) for t in ("甲", "乙")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert Notification.objects.filter(dedupe_key="training.promoted:42").count() == 1
