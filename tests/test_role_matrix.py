@@ -139,6 +139,17 @@ def _checkin_token(w):
 
 CHECKIN_STAFF = {ADMIN: 200, TRAINER: 200}
 
+
+def _notification(w):
+    """A message of teacher A (made once per case: opening it only marks it read)."""
+    from yanxun.notifications.models import Notification
+
+    if not hasattr(w, "notification"):
+        w.notification = Notification.objects.create(
+            recipient=w.teacher_a.user, kind="training.promoted", title="候补转正：矩阵测试项目",
+            url="/training/mine/")
+    return {"pk": w.notification.pk}
+
 # Quality monitoring: staff manage exams; the centre sees every school's report (报告到学科),
 # a school administrator their own school's (报告到校).
 EXAM_STAFF = {ADMIN: 200, TRAINER: 200}
@@ -539,6 +550,14 @@ PAGES: dict[str, list[Case]] = {
     # certificates, the school approves claims, the administrator sets the policy; the
     # certificate verification pages are public.
     **HOURS_PAGES,
+    # 站内消息: every user has their own; a message of teacher A opens only for teacher A.
+    "notifications:list": [Case(page(200))],
+    "notifications:open": [
+        Case(page(405), kwargs=_notification),
+        Case(page(404, **{TEACHER: 302}), kwargs=_notification, method="post",
+             label="POST teacher A's message"),
+    ],
+    "notifications:read_all": [Case(page(405)), Case(page(302), method="post", label="POST")],
     "api:openapi-json": [Case(expect(200))],
     "api:openapi-view": [Case(expect(200))],
     "api:api-root": [Case(expect(404))],
@@ -589,6 +608,14 @@ API: dict[tuple[str, str], list[Case]] = {
              label="teacher B"),
     ],
     ("get", "/api/training/hours/me/ledger"): [Case(api_expect(404, **{TEACHER: 200}))],
+    # 站内消息: one's own, for every role.
+    ("get", "/api/notifications"): [Case(api_expect(200))],
+    ("post", "/api/notifications/read"): [
+        Case(api_expect(200), data=lambda w: {"all": True}, label="all"),
+        Case(api_expect(200), data=lambda w: {"ids": [_notification(w)["pk"]]},
+             label="teacher A's message (others: nothing marked)"),
+        Case(api_expect(400), data=lambda w: {}, label="neither ids nor all"),
+    ],
 }
 
 

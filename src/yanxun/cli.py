@@ -6,6 +6,7 @@
     yanxun export teachers OUT.xlsx
     yanxun backup [DIR]   /   yanxun restore FILE
     yanxun quality purge [--dry-run]   (the retention rule for students' exam data)
+    yanxun notifications purge [--dry-run]   (read 站内消息 past their retention period)
 and any other manage.py command (migrate, createsuperuser ...).
 """
 
@@ -19,8 +20,10 @@ ALIASES = {"import": "import_data", "export": "export_data"}
 # Commands that need no database and must not start Django (users' scripts rely on them):
 # `yanxun quality analyze ...`, `yanxun review aggregate ...`. Each module exposes main(args).
 PURE_COMMANDS = {"quality": "yanxun.quality.cli", "review": "yanxun.review.cli"}
-# Subcommands of those names that do need the database: the management command to run.
-DATABASE_SUBCOMMANDS = {("quality", "purge"): "quality_purge"}
+# Two-word commands that do need the database (some share a name with the pure commands
+# above): the management command to run.
+DATABASE_SUBCOMMANDS = {("quality", "purge"): "quality_purge",
+                        ("notifications", "purge"): "notifications_purge"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "yanxun.quality",
     "yanxun.training",
     "yanxun.review",
+    "yanxun.notifications",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "yanxun.core.context_processors.navigation",
+                "yanxun.notifications.context_processors.unread_notifications",
             ],
         },
     }
@@ -232,3 +234,6 @@ BENCHMARK_ROUTES = env_bool("YANXUN_BENCHMARK_ROUTES")
 # A change to an exam's 任课表 rebuilds the per-teacher figures of schools with up to this
 # many students at once, in the request; larger schools in the background.
 QUALITY_INLINE_REFRESH_STUDENTS = env_int("YANXUN_QUALITY_INLINE_REFRESH_STUDENTS", 5000)
+# 站内消息: read messages older than this many days are deleted by `yanxun notifications
+# purge` (docs/notifications.md); unread ones are kept.
+NOTIFICATIONS_RETENTION_DAYS = env_int("YANXUN_NOTIFICATIONS_RETENTION_DAYS", 180)

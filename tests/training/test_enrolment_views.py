@@ -94,8 +94,9 @@ def test_promotion_is_shown_as_a_notice_on_my_training(world):
     client_b.force_login(world.teacher_b.user)
     client_b.post(reverse("training:withdraw", args=[first.pk]))
     response = world.client_for(TEACHER).get(reverse("training:my_training"))
-    assert [n.text for n in response.context["notices"]] == [
-        "「班主任专业化培训」有名额空出，您已由候补转为录取。"]
+    assert [(n.title, n.body) for n in response.context["notices"]] == [
+        ("候补转正：班主任专业化培训", "有名额空出，您已由候补转为录取（1班）。")]
+    assert "候补转正：班主任专业化培训</span>" in response.content.decode()
     assert response.context["rows"][0].status_text == "已录取"
 
 
@@ -128,7 +129,8 @@ def test_school_admin_approves_and_rejects_only_their_teachers(world):
     assert [e.status for e in Enrolment.objects.order_by("pk")] == [S.ENROLLED, S.PENDING,
                                                                    S.REJECTED]
     notices = world.client_for(TEACHER).get(reverse("training:my_training")).context["notices"]
-    assert [n.text for n in notices] == ["「教学名师培养工程」学校审核通过，当前状态：已录取。"]
+    assert [(n.title, n.body) for n in notices] == [
+        ("报名审核通过：教学名师培养工程", "学校审核通过，当前状态：已录取。")]
 
 
 def _list_names(client, query: str = "") -> list[str]:

@@ -9,6 +9,7 @@ center's name, its seal, a serial number and a verification code with its QR cod
   without the public page's rate limit (VERIFY_PER_MINUTE lookups per address).
 - The public verification page shows only the masked name (张*明), the title, the hours and
   the date — or that the code is unknown or the certificate withdrawn.
+- Each teacher gets a 站内消息 when a certificate is issued to them (training.notices).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from yanxun.core.audit import audit_record
 from yanxun.core.pdf import render_pdf
 from yanxun.core.permissions import has_perm
 from yanxun.org.models import District, Teacher
-from yanxun.training import rules
+from yanxun.training import notices, rules
 from yanxun.training.enums import CertificateKind, EnrolmentStatus, HourSource
 from yanxun.training.ledger import Cycle, credits_of, teacher_ledger
 from yanxun.training.models import (
@@ -96,12 +97,15 @@ def _issue(actor, items: list[dict], today: date | None = None) -> list[Certific
     made = Certificate.objects.bulk_create(
         Certificate(serial=serial, verify_code=new_code(), issued_on=today, issued_by=actor,
                     **item) for serial, item in zip(serials, items, strict=True))
+    messages = []
     for certificate in made:
-        audit_record(actor=actor, action="certificate.issue", object_type="training.certificate",
-                     object_id=certificate.serial, object_repr=f"{certificate.serial} "
-                     f"{certificate.title}", after={"teacher": certificate.teacher_id,
-                                                    "kind": certificate.kind,
-                                                    "hours": str(certificate.hours)})
+        log = audit_record(actor=actor, action="certificate.issue",
+                           object_type="training.certificate", object_id=certificate.serial,
+                           object_repr=f"{certificate.serial} {certificate.title}",
+                           after={"teacher": certificate.teacher_id, "kind": certificate.kind,
+                                  "hours": str(certificate.hours)})
+        messages.append(notices.certificate_issued(certificate, log=log))
+    notices.send_all(messages)
     return made
 
 

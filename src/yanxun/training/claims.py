@@ -4,7 +4,8 @@ The teacher submits with evidence files; the school administrator approves, retu
 rejects; the center accredits (an HourRecord of the rule's hours is written), returns or
 rejects, and may withdraw an accreditation. `claim_transition` is the only writer of a
 claim's status: every move is checked against TRANSITIONS, made with a conditional update
-(two people deciding at once cannot both succeed) and audited.
+(two people deciding at once cannot both succeed) and audited; each decision of the school or
+the centre sends the teacher a 站内消息 (training.notices).
 
 A claim is created by `claim_submit` (the teacher, 待学校审核) or by a school's import
 (training.importers_hours: the import is the school's approval, so it creates claims at
@@ -29,7 +30,7 @@ from django.utils import timezone
 from yanxun.core.audit import audit_record, changed_fields, snapshot
 from yanxun.core.permissions import has_perm, scoped
 from yanxun.org.models import Teacher
-from yanxun.training import rules
+from yanxun.training import notices, rules
 from yanxun.training.enums import ClaimKind, ClaimStatus, HourSource, ProgramLevel
 from yanxun.training.files import CheckedFile
 from yanxun.training.models import Category, ClaimEvidence, ClaimRule, HourClaim, HourRecord
@@ -287,8 +288,10 @@ def claim_transition(*, actor, claim: HourClaim, to: str, reason: str = "") -> H
             _record_claim(actor, claim)
         elif current == S.ACCREDITED:
             _withdraw_record(actor, claim, reason)
-        audit_record(actor=actor, action="hours.claim_transition", obj=claim, before=before,
-                     after={"status": str(to), "hours": _text(claim.hours)}, reason=reason)
+        log = audit_record(actor=actor, action="hours.claim_transition", obj=claim,
+                           before=before, after={"status": str(to), "hours": _text(claim.hours)},
+                           reason=reason)
+        notices.claim_decided(claim, who=who, current=current, to=to, reason=reason, log=log)
     return claim
 
 

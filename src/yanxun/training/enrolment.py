@@ -15,9 +15,10 @@ then enrolment rows.
 The waiting list: a waiting teacher has a `waitlist_position`, increasing in the order they
 joined the list; the teacher's place in the queue (第 n 位) is derived from it. A seat freed
 while the program is 报名中 (published) goes at once to the first waiting teacher
-("promote"); that 操作日志 row is the teacher's notification, shown on 我的培训. Once
-enrolment has closed (报名结束), a freed seat stays free and staff fill it by hand
-("promote_by_hand"), since a teacher joining a running program must first be told in person.
+("promote"), and the teacher gets a 站内消息 (training.notices), as for every change someone
+else makes to their enrolment. Once enrolment has closed (报名结束), a freed seat stays free and
+staff fill it by hand ("promote_by_hand"), since a teacher joining a running program must
+first be told in person.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from django.utils import timezone
 from yanxun.core.audit import audit_record, snapshot
 from yanxun.core.permissions import has_perm, scoped
 from yanxun.org.models import Teacher
-from yanxun.training import rules
+from yanxun.training import notices, rules
 from yanxun.training.eligibility import audience_of, facts_for, reasons
 from yanxun.training.enums import EnrolmentSource, EnrolmentStatus, ProgramStatus
 from yanxun.training.models import Enrolment, Program, TrainingClass, TrainingPolicy
@@ -91,9 +92,10 @@ def enrolment_transition(enrolment: Enrolment, to: S, *, actor, action: str, rea
     if reason:
         enrolment.note = reason[:200]
     enrolment.save()
-    audit_record(actor=actor, action=f"training.enrolment.{action}", obj=enrolment,
-                 object_repr=_describe(enrolment, target), before=before,
-                 after=snapshot(enrolment, AUDIT_FIELDS), reason=reason)
+    log = audit_record(actor=actor, action=f"training.enrolment.{action}", obj=enrolment,
+                       object_repr=_describe(enrolment, target), before=before,
+                       after=snapshot(enrolment, AUDIT_FIELDS), reason=reason)
+    notices.enrolment_changed(enrolment, action=action, actor=actor, log=log, reason=reason)
     return enrolment
 
 

@@ -14,7 +14,8 @@ The rules (all settings, see docs/training.md):
 
 `accreditation_plan` is the preview (who gets what, and why); `program_accredit` recomputes the
 same plan inside one transaction and writes it: a record per teacher, program and source,
-replaced on re-accreditation, every change audited with its before and after.
+replaced on re-accreditation, every change audited with its before and after; a teacher whose
+hours were granted, changed or withdrawn gets a 站内消息 (training.notices).
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from django.utils import timezone
 
 from yanxun.core.audit import audit_record, snapshot
 from yanxun.core.permissions import has_perm
+from yanxun.notifications.services import Message
 from yanxun.org.models import Teacher
-from yanxun.training import rules
+from yanxun.training import notices, rules
 from yanxun.training.enums import AttendanceStatus, EnrolmentStatus, HourSource
 from yanxun.training.models import (
     Attendance,
@@ -270,25 +272,28 @@ def program_accredit(*, actor, program: Program, training_class: TrainingClass |
             raise ValidationError("预览之后考勤、报名或设置有变化，请查看新的预览后再确认。")
         existing = {(r.teacher_id, r.source): r for r in HourRecord.objects.filter(
             program=program, source__in=[HourSource.PROGRAM, HourSource.PRESENTER])}
-        for row in plan.rows:
-            _apply(actor, program, row, existing.get((row.teacher.pk, row.source)))
+        messages = [_apply(actor, program, row, existing.get((row.teacher.pk, row.source)))
+                    for row in plan.rows]
+        notices.send_all(messages)
         audit_record(actor=actor, action="hours.accredit_program", obj=program,
                      after={"scope": plan.scope_label, **plan.counts(),
                             "hours": str(plan.total_hours)})
     return plan
 
 
-def _apply(actor, program: Program, row: PlanRow, record: HourRecord | None) -> None:
+def _apply(actor, program: Program, row: PlanRow, record: HourRecord | None) -> Message | None:
+    """Write one row of the plan; the teacher's 站内消息 about it, if anything changed."""
     if record is None and not row.hours:
-        return
+        return None
     if record is not None and not row.hours:
         before = snapshot(record, RECORD_FIELDS)
         _revoke_certificates(actor, record)
         record.delete()
-        audit_record(actor=actor, action="hours.revoke", object_type="training.hourrecord",
-                     object_id=str(row.teacher.pk), object_repr=f"{row.teacher.name} {program}",
-                     before=before, reason=row.reason[:200])
-        return
+        log = audit_record(actor=actor, action="hours.revoke",
+                           object_type="training.hourrecord", object_id=str(row.teacher.pk),
+                           object_repr=f"{row.teacher.name} {program}", before=before,
+                           reason=row.reason[:200])
+        return notices.hours_revoked(row.teacher, record.title, reason=row.reason, log=log)
     values = {
         "hours": row.hours, "year": row.earned_on.year, "earned_on": row.earned_on,
         "category": program.category, "level": program.level,
@@ -298,20 +303,25 @@ def _apply(actor, program: Program, row: PlanRow, record: HourRecord | None) -> 
     if record is None:
         record = HourRecord.objects.create(teacher=row.teacher, program=program,
                                            source=row.source, accredited_by=actor, **values)
-        audit_record(actor=actor, action="hours.accredit", obj=record,
-                     object_repr=f"{row.teacher.name} {record.title}",
-                     after=snapshot(record, RECORD_FIELDS))
-        return
+        log = audit_record(actor=actor, action="hours.accredit", obj=record,
+                           object_repr=f"{row.teacher.name} {record.title}",
+                           after=snapshot(record, RECORD_FIELDS))
+        return notices.hours_accredited(row.teacher, record, before=None, log=log)
     before = snapshot(record, RECORD_FIELDS)
+    old_hours = record.hours
     for name, value in values.items():
         setattr(record, name, value)
     after = snapshot(record, RECORD_FIELDS)
     if before == after:
-        return
+        return None
     record.accredited_by, record.accredited_at = actor, timezone.now()
     record.save()
-    audit_record(actor=actor, action="hours.accredit", obj=record,
-                 object_repr=f"{row.teacher.name} {record.title}", before=before, after=after)
+    log = audit_record(actor=actor, action="hours.accredit", obj=record,
+                       object_repr=f"{row.teacher.name} {record.title}", before=before,
+                       after=after)
+    if record.hours == old_hours:
+        return None  # the date or the note changed, not the hours: no news to the teacher
+    return notices.hours_accredited(row.teacher, record, before=old_hours, log=log)
 
 
 def _revoke_certificates(actor, record: HourRecord) -> None:

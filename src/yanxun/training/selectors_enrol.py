@@ -1,6 +1,6 @@
 """Reads of programs and enrolments for pages and the API: the menu (菜单式选学) with each
 program's classes, schedule, hours, seats and the caller's eligibility; 我的培训 with its
-notices; a school's applicants; a program's roster. Every figure is counted from records:
+站内消息; a school's applicants; a program's roster. Every figure is counted from records:
 a class's hours are the sum of its sessions' hours, its seats left are its capacity minus
 its enrolled teachers."""
 
@@ -17,7 +17,6 @@ from django.http import Http404
 from django.utils import timezone
 
 from yanxun.core.enums import DataScope, Role
-from yanxun.core.models import AuditLog
 from yanxun.core.permissions import Permission, has_perm, scoped
 from yanxun.org.models import Teacher
 from yanxun.training import rules
@@ -39,7 +38,6 @@ S = EnrolmentStatus
 PROGRAM_PAGES = Permission("training.program_pages", "培训项目管理页", {
     str(Role.ADMIN): str(DataScope.ALL), str(Role.LEADER): str(DataScope.ALL),
     str(Role.TRAINER): str(DataScope.ALL), str(Role.SCHOOL_ADMIN): str(DataScope.ALL)})
-NOTICE_ACTIONS = ("promote", "promote_by_hand", "approve", "reject", "remove", "move", "enrol")
 
 
 def own_teacher(user) -> Teacher | None:
@@ -298,42 +296,12 @@ def my_enrolments(teacher: Teacher, *, now: datetime | None = None) -> list[MyEn
     return out
 
 
-@dataclass
-class Notice:
-    at: datetime
-    text: str
+def notices_for(user, *, limit: int = 20) -> list:
+    """The user's latest 站内消息 of 师干训 (promotion from the waiting list, the school's
+    decision, a staff move or removal, 统一报名, claims, hours, certificates) for 我的培训."""
+    from yanxun.notifications.selectors import recent_for
 
-
-def notices_for(teacher: Teacher, *, limit: int = 20) -> list[Notice]:
-    """What happened to the teacher's enrolments that someone else did: promotion from the
-    waiting list, the school's decision, a staff move or removal, 统一报名. These 操作日志
-    rows are the notifications (Yanxun has no message module yet)."""
-    enrolments = {str(e.pk): e for e in Enrolment.objects.filter(teacher=teacher)
-                  .select_related("program", "training_class")}
-    if not enrolments:
-        return []
-    logs = (AuditLog.objects.filter(object_type="training.enrolment",
-                                    object_id__in=list(enrolments),
-                                    action__in=[f"training.enrolment.{a}"
-                                                for a in NOTICE_ACTIONS])
-            .exclude(actor_id=teacher.user_id).order_by("-at", "-id")[:limit])
-    return [Notice(log.at, _notice_text(log, enrolments[log.object_id])) for log in logs]
-
-
-def _notice_text(log: AuditLog, enrolment: Enrolment) -> str:
-    where = f"「{enrolment.program.name}」"
-    action = log.action.rsplit(".", 1)[-1]
-    after = S((log.after or {}).get("status", enrolment.status)).label
-    texts = {
-        "promote": f"{where}有名额空出，您已由候补转为录取。",
-        "promote_by_hand": f"{where}培训负责人已将您由候补转为录取。",
-        "approve": f"{where}学校审核通过，当前状态：{after}。",
-        "reject": f"{where}学校审核未通过。原因：{log.reason}",
-        "remove": f"{where}您已被移出名单。原因：{log.reason}",
-        "move": f"{where}班次调整：{log.reason}，当前状态：{after}。",
-        "enrol": f"{where}已为您统一报名，当前状态：{after}。",
-    }
-    return texts[action]
+    return recent_for(user, kind_prefix="training.", limit=limit)
 
 
 # --- a school's applicants, a program's roster -----------------------------------------------

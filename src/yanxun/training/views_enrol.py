@@ -105,7 +105,7 @@ def my_training(request):
     context = {"page_title": "我的培训", "teacher": teacher}
     if teacher is not None:
         context["rows"] = selectors.my_enrolments(teacher)
-        context["notices"] = selectors.notices_for(teacher)
+        context["notices"] = selectors.notices_for(request.user)
     return render(request, "training/enrol/my_training.html", context)
 
 

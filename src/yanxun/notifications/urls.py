@@ -1,0 +1,10 @@
+from django.urls import path
+
+from yanxun.notifications import views
+
+app_name = "notifications"
+urlpatterns = [
+    path("", views.notification_list, name="list"),
+    path("<int:pk>/open/", views.notification_open, name="open"),
+    path("read-all/", views.read_all, name="read_all"),
+]
