@@ -229,3 +229,6 @@ BENCHMARK_ROUTES = env_bool("YANXUN_BENCHMARK_ROUTES")
 # A change to an exam's 任课表 rebuilds the per-teacher figures of schools with up to this
 # many students at once, in the request; larger schools in the background.
 QUALITY_INLINE_REFRESH_STUDENTS = env_int("YANXUN_QUALITY_INLINE_REFRESH_STUDENTS", 5000)
+# 评比: the size limit of one file of an entry (documents, slides, images; lesson videos are
+# links, not uploads).
+REVIEW_ENTRY_FILE_MAX_BYTES = env_int("YANXUN_REVIEW_ENTRY_FILE_MAX_MB", 20) * 1024 * 1024
