@@ -13,12 +13,14 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import secrets
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import F
@@ -183,8 +185,8 @@ def check_uploads(competition: Competition, uploads: Mapping) -> dict[str, check
 
 
 def _store(entry: Entry, key: str, checked: checked_files.CheckedFile) -> EntryFile:
-    content = checked.content_file()
-    content.name = content.name.rsplit(".", 1)[0] + SUFFIX[checked.content_type]
+    content = ContentFile(checked.data,
+                          name=secrets.token_hex(16) + SUFFIX[checked.content_type])
     return EntryFile.objects.create(
         entry=entry, field_key=key, file=content, original_name=checked.name,
         content_type=checked.content_type, size=checked.size,
