@@ -51,9 +51,13 @@ def competition_for_view(user, pk) -> Competition:
     return _get(competitions_visible(user), pk)
 
 
-def competition_for_manage(user, pk) -> Competition:
+def require_manage(user) -> None:
     if not may_manage(user):
         raise PermissionDenied("无权管理评比活动。")
+
+
+def competition_for_manage(user, pk) -> Competition:
+    require_manage(user)
     return _get(Competition.objects.all(), pk)
 
 
@@ -65,8 +69,7 @@ def competition_for_staff(user, pk) -> Competition:
 
 
 def group_for_manage(user, pk) -> CompetitionGroup:
-    if not may_manage(user):
-        raise PermissionDenied("无权管理评比活动。")
+    require_manage(user)
     return _get(CompetitionGroup.objects.select_related("competition"), pk)
 
 
@@ -103,17 +106,17 @@ def group_rows(competition: Competition, entries: QuerySet[Entry] | None = None
 
 
 def entries_visible(user) -> QuerySet[Entry]:
-    """Entries in the user's scope (VIEW_ENTRIES), plus those they co-wrote."""
-    queryset = Entry.objects.all()
-    condition = scope_filter(Entry, user, rules.VIEW_ENTRIES) if has_perm(
-        user, rules.VIEW_ENTRIES) else Q(pk__in=[])
-    if condition is None:
-        return queryset
+    """Entries in the user's scope (VIEW_ENTRIES) that are out of draft, and the user's own
+    entries (as lead author or co-author) in any status: a draft is its authors' alone."""
+    condition = Q(pk__in=[])
+    if has_perm(user, rules.VIEW_ENTRIES):
+        condition = scope_filter(Entry, user, rules.VIEW_ENTRIES) or Q()
+    condition &= ~Q(status=E.DRAFT)
     teacher = own_teacher(user)
     if teacher is not None:
         co_written = Entry.co_authors.through.objects.filter(teacher_id=teacher.pk)
-        condition |= Q(pk__in=co_written.values("entry_id"))
-    return queryset.filter(condition)
+        condition |= Q(teacher_id=teacher.pk) | Q(pk__in=co_written.values("entry_id"))
+    return Entry.objects.filter(condition)
 
 
 def entry_for_view(user, pk) -> Entry:
@@ -195,6 +198,7 @@ def school_groups(competition: Competition, school: School) -> list[SchoolGroup]
 class CheckRow:
     entry: Entry
     missing: list[str]
+    files: list[dict] = field(default_factory=list)  # {"pk", "label"} per file
 
 
 def check_rows(competition: Competition, *, group_id: int | None = None,
@@ -207,4 +211,6 @@ def check_rows(competition: Competition, *, group_id: int | None = None,
         queryset = queryset.filter(group_id=group_id)
     entries = list(queryset)
     missing = missing_by_entry(entries)
-    return [CheckRow(e, missing[e.pk]) for e in entries]
+    labels = {f["key"]: f["label"] for f in competition.entry_fields or []}
+    return [CheckRow(e, missing[e.pk], [{"pk": f.pk, "label": labels.get(f.field_key, "材料")}
+                                        for f in e.files.all()]) for e in entries]
