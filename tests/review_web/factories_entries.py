@@ -74,3 +74,20 @@ def school_admin(world):
 
 def later(**delta):
     return timezone.now() + timedelta(**delta)
+
+
+class MatrixReview:
+    """The role matrix's competition: open, one group; 张晓明 (school A) has a submitted entry
+    with a file and a draft, 李秋华 (school B) a submitted entry."""
+
+    def __init__(self, world):
+        self.competition, self.group = competition_with_group()
+        self.entry_a = submitted(world.teacher_a, self.group)
+        self.entry_b = submitted(world.teacher_b, self.group, "城西课例")
+        self.draft_a = entry_create(actor=world.teacher_a.user, group=self.group,
+                                    data=full_input("草稿课例"))
+        self.file_a = self.entry_a.files.get()
+
+
+def matrix_review(world) -> MatrixReview:
+    return MatrixReview(world)

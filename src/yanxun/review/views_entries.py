@@ -78,6 +78,8 @@ def entry_create(request, pk: int):
     competition = selectors.competition_for_view(request.user, pk)
     if not has_perm(request.user, rules.SUBMIT_ENTRIES):
         raise PermissionDenied("无权提交参评作品。")
+    if services.own_teacher(request.user) is None:
+        raise PermissionDenied("您的账号没有关联教师档案，不能提交作品。")
     problem = services.window_problem(competition, timezone.now())
     if problem:
         messages.error(request, problem)
