@@ -266,3 +266,10 @@ def test_only_the_centre_manages(world):
         group_create(actor=world.users[str(Role.LEADER)], competition=competition, name="x")
     assert GroupFactory._meta.model.objects.count() == 0
     assert EntryStatus.DRAFT == "draft"
+
+
+def test_a_name_is_used_once_a_year(world):
+    competition_create(actor=staff(world), **_fields())
+    with pytest.raises(ValidationError) as exc:
+        competition_create(actor=staff(world), **_fields())
+    assert _messages(exc) == ["2026 年已有「2026 年初中数学优质课评比」，请换一个名称。"]

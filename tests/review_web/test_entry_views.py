@@ -321,3 +321,22 @@ def test_entry_list_queries_do_not_grow_with_rows(world, client, django_assert_m
     with django_assert_max_num_queries(14):
         response = client.get(reverse("review:entry_list"))
     assert len(response.context["table"]["rows"]) == count
+
+
+def test_in_review_the_edit_page_saves_the_awards(world, client):
+    competition, _ = competition_with_group(status="reviewing")
+    _client(client, staff(world))
+    url = reverse("review:competition_edit", args=[competition.pk])
+    page = client.get(url)
+    data = {name: field.value() if field.value() is not None else ""
+            for name, field in ((f.name, f) for f in page.context["form"])}
+    data["entry_opens"] = page.context["form"]["entry_opens"].value().strftime("%Y-%m-%dT%H:%M")
+    data["entry_closes"] = page.context["form"]["entry_closes"].value().strftime(
+        "%Y-%m-%dT%H:%M")
+    data.update({"tiers-TOTAL_FORMS": "1", "tiers-INITIAL_FORMS": "0",
+                 "tiers-0-name": "一等奖", "tiers-0-min_score": "92"})
+    data["award_method"] = "bands"
+    response = client.post(url, data, follow=True)
+    assert _messages(response) == ["评比活动已保存。"]
+    competition.refresh_from_db()
+    assert competition.award_tiers == [{"name": "一等奖", "min_score": "92"}]

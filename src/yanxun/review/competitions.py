@@ -169,6 +169,9 @@ def _check_competition(competition: Competition) -> None:
                                                 competition.award_tiers or [])
     competition.name = competition.name.strip()
     competition.organiser = competition.organiser.strip()
+    if Competition.objects.filter(year=competition.year, name=competition.name).exclude(
+            pk=competition.pk).exists():
+        raise ValidationError(f"{competition.year} 年已有「{competition.name}」，请换一个名称。")
     competition.full_clean(exclude=["created_by", "status", "entry_fields"])
 
 
@@ -205,7 +208,7 @@ def competition_update(*, actor, competition: Competition, **fields) -> Competit
     competition = copy.copy(competition)  # the caller's object stays as it was if refused
     before = snapshot(competition, COMPETITION_FIELDS)
     for name, value in fields.items():
-        if allowed is not None and name not in allowed and before[name] != snapshot_value(value):
+        if allowed is not None and name not in allowed and getattr(competition, name) != value:
             raise ValidationError("评比活动已进入评审，只能修改说明与奖项设置。")
         setattr(competition, name, value)
     _check_competition(competition)
@@ -216,17 +219,6 @@ def competition_update(*, actor, competition: Competition, **fields) -> Competit
             audit_record(actor=actor, action="review.competition.update", obj=competition,
                          before=old, after=new)
     return competition
-
-
-def snapshot_value(value):
-    """A value as `snapshot` writes it, to compare a new value with a snapshot."""
-    from django.db import models
-
-    if isinstance(value, models.Model):
-        return value.pk
-    if value is not None and not isinstance(value, (str, int, float, bool, list, dict)):
-        return str(value)
-    return value
 
 
 def competition_set_entry_fields(*, actor, competition: Competition,

@@ -4,6 +4,8 @@ the services' (review.competitions, review.entries): these forms only carry the 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import forms
 
 from yanxun.core.forms import StyledForm
@@ -44,7 +46,13 @@ CompetitionForm.base_fields = _competition_fields()
 
 
 def competition_initial(competition: Competition) -> dict:
-    return {name: getattr(competition, name) for name in MAIN_FIELDS}
+    """The fields, datetimes to the minute as the inputs show them (so that saving the form
+    unchanged changes nothing)."""
+    data = {name: getattr(competition, name) for name in MAIN_FIELDS}
+    for name, value in data.items():
+        if isinstance(value, datetime):
+            data[name] = value.replace(second=0, microsecond=0)
+    return data
 
 
 class TierForm(StyledForm):

@@ -57,11 +57,14 @@ def _competition_page(request, form, tiers, title: str, cancel_url: str):
         "form": form, "tiers": tiers, "page_title": title, "cancel_url": cancel_url})
 
 
-def _save_competition(request, form, tiers, save):
-    """Validate both forms, call `save(fields)`; on refusal, show the service's message."""
+def _save_competition(request, form, tiers, save, *, changed_only: bool = False):
+    """Validate both forms, call `save(fields)`; on refusal, show the service's message.
+    With `changed_only` only the fields the user changed are passed (a datetime shown to the
+    minute is not a change of its seconds)."""
     if not (form.is_valid() and tiers.is_valid()):
         return None
-    fields = {**form.cleaned_data, "award_tiers": tier_rows(tiers)}
+    names = form.changed_data if changed_only else form.cleaned_data
+    fields = {**{n: form.cleaned_data[n] for n in names}, "award_tiers": tier_rows(tiers)}
     try:
         return save(fields)
     except ValidationError as exc:
@@ -105,7 +108,7 @@ def competition_edit(request, pk: int):
     if request.method == "POST":
         saved = _save_competition(request, form, tiers, lambda fields: (
             services.competition_update(actor=request.user, competition=competition,
-                                        **fields)))
+                                        **fields)), changed_only=True)
         if saved is not None:
             messages.success(request, "评比活动已保存。")
             return redirect("review:competition_detail", pk=competition.pk)
