@@ -6,6 +6,7 @@ their own (as lead author or co-author); drafts only to their authors."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from ninja import Field, Query, Router, Schema
 
@@ -104,7 +105,9 @@ class EntryFilters(Schema):
     limit: int = Field(20, ge=1, le=200, description="每页条数（1–200）")
     offset: int = Field(0, ge=0, le=10_000_000, description="跳过的条数")
     group: int | None = Field(None, ge=1, le=MAX_ID, description="组别编号")
-    status: str | None = Field(None, max_length=20, description="状态代码")
+    status: Literal[tuple(EntryStatus.values)] | None = Field(  # type: ignore[valid-type]
+        None, description="状态代码：" + "；".join(f"{v} {label}" for v, label in
+                                                   EntryStatus.choices))
 
 
 def _competition_out(competition: Competition) -> dict:

@@ -269,6 +269,7 @@ def competition_transition(competition: Competition, to, *, actor,
     accepted). Later moves (公示, 发布) belong to the results."""
     _require(actor)
     to = C(to)
+    reason = (reason or "").replace("\x00", "")
     if to not in transitions_for(competition):
         raise ValidationError(f"评比活动当前为「{C(competition.status).label}」，"
                               f"不能改为「{to.label}」。")

@@ -150,7 +150,7 @@ def _read(upload, limit: int) -> bytes:
 def check_upload(upload, label: str) -> checked_files.CheckedFile:
     """One uploaded file for the field `label`: not empty, within the size limit, one of
     the entry file types by content."""
-    name = (upload.name or label)[-checked_files.NAME_MAX:]
+    name = (upload.name or label).replace("\x00", "")[-checked_files.NAME_MAX:]
     limit = max_file_bytes()
     data = _read(upload, limit)
     if not data:
@@ -260,7 +260,7 @@ def resolve_co_authors(lead: Teacher, text: str) -> list[Teacher]:
     """Co-authors from "工号 or 姓名" separated by commas, 、 or spaces: a 工号 of any active
     teacher of the district (of the lead's school first when a 工号 is used twice), or the
     name of an active teacher of the lead's school."""
-    tokens = [t for t in SPLIT.split(text or "") if t]
+    tokens = [t for t in SPLIT.split((text or "").replace("\x00", "")) if t]
     if len(tokens) > MAX_CO_AUTHORS:
         raise ValidationError(f"其他作者最多 {MAX_CO_AUTHORS} 人。")
     active = Teacher.objects.filter(status=TeacherStatus.ACTIVE).select_related("school")
@@ -361,7 +361,7 @@ class _Checked:
 
 
 def _check_input(competition: Competition, lead: Teacher, data: EntryInput) -> _Checked:
-    title = (data.title or "").strip()
+    title = (data.title or "").replace("\x00", "").strip()
     errors = []
     if not title:
         errors.append("请填写作品名称。")
@@ -503,7 +503,8 @@ def entry_withdraw(*, actor, entry: Entry, reason: str = "") -> Entry:
         raise ValidationError("学校已作出推荐决定，不能再撤回；如需撤回请联系学校管理员。")
     if entry.competition.status != CompetitionStatus.OPEN:
         raise ValidationError("评比活动已不在报名阶段，不能撤回。")
-    return workflow.transition(entry, E.WITHDRAWN, actor=actor, reason=reason.strip()[:300],
+    reason = (reason or "").replace("\x00", "").strip()[:300]
+    return workflow.transition(entry, E.WITHDRAWN, actor=actor, reason=reason,
                                action="review.entry.withdraw")
 
 

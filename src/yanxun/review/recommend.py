@@ -73,7 +73,7 @@ def _require_school(user, entry: Entry, now) -> None:
 
 
 def _reason(reason: str, what: str) -> str:
-    reason = (reason or "").strip()
+    reason = (reason or "").replace("\x00", "").strip()
     if not reason:
         raise ValidationError(f"{what}请填写原因。")
     if len(reason) > REASON_MAX:
