@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.factories import UserFactory
 from tests.quality_web.exam_data import analysed_exam
 from tests.quality_web.item_data import with_items
+from tests.review_web.factories_entries import matrix_review
 from tests.training.factories_checkin import TrainingClassFactory, enrol, session_now
 from tests.training.factories_enrol import matrix_training
 from tests.training.factories_hours import hours_objects
@@ -241,6 +242,87 @@ HOURS_PAGES: dict[str, list[Case]] = {
     ],
     # 学时申报导入: a school's import is its approval, so only school administrators.
     "core:imports:upload-hour_claims": [Case(page(403, **{SCHOOL_ADMIN: 200}))],
+}
+
+# 评比 — competitions and entries (tests/review_web/factories_entries.matrix_review): the
+# centre manages competitions and does 形式审查; everyone logged in sees open competitions;
+# entries follow their school (学校管理员) and their authors (张晓明 = teacher A); a judge
+# sees no entry here (their pages are the scoring part's); a draft is its author's alone.
+REVIEW_CENTRE = {ADMIN: 200, TRAINER: 200}
+REVIEW_CENTRE_POST = {ADMIN: 302, TRAINER: 302}
+ENTRY_A = {ADMIN: 200, LEADER: 200, TRAINER: 200, SCHOOL_ADMIN: 200, TEACHER: 200}
+
+
+def _rv(attr: str):
+    return lambda w: {"pk": getattr(w.review, attr).pk}
+
+
+REVIEW_ENTRY_PAGES: dict[str, list[Case]] = {
+    "review:competition_list": [Case(page(200))],
+    "review:competition_create": [Case(page(403, **REVIEW_CENTRE))],
+    "review:competition_detail": [Case(page(200), kwargs=_rv("competition"))],
+    "review:competition_edit": [Case(page(403, **REVIEW_CENTRE), kwargs=_rv("competition"))],
+    "review:competition_fields": [Case(page(403, **REVIEW_CENTRE), kwargs=_rv("competition"))],
+    "review:competition_transition": [
+        Case(page(405), kwargs=_rv("competition")),
+        Case(page(403, **REVIEW_CENTRE_POST), kwargs=_rv("competition"), method="post",
+             label="POST without a target state"),
+    ],
+    "review:group_create": [Case(page(403, **REVIEW_CENTRE), kwargs=_rv("competition"))],
+    "review:group_edit": [Case(page(403, **REVIEW_CENTRE), kwargs=_rv("group"))],
+    "review:group_delete": [
+        Case(page(405), kwargs=_rv("group")),
+        Case(page(403, **REVIEW_CENTRE_POST), kwargs=_rv("group"), method="post",
+             label="POST (refused: the group has entries)"),
+    ],
+    # 参加评比: teachers and studio hosts; the matrix's host has no teacher record, so they
+    # may open the page but not the entry form.
+    "review:my_entries": [Case(page(403, **{TEACHER: 200, HOST: 200}))],
+    "review:entry_create": [Case(page(403, **{TEACHER: 200}), kwargs=_rv("competition"))],
+    "review:entry_list": [Case(page(403, **ORG_VIEWERS))],
+    "review:entry_detail": [
+        Case(page(404, **ENTRY_A), kwargs=_rv("entry_a"), label="teacher A's entry"),
+        Case(page(404, **{ADMIN: 200, LEADER: 200, TRAINER: 200}), kwargs=_rv("entry_b"),
+             label="teacher B's entry"),
+        Case(page(404, **{TEACHER: 200}), kwargs=_rv("draft_a"), label="teacher A's draft"),
+    ],
+    "review:entry_edit": [
+        Case(page(404, **{TEACHER: 200}), kwargs=_rv("draft_a"), label="draft"),
+        Case(page(404, **{ADMIN: 403, LEADER: 403, TRAINER: 403, SCHOOL_ADMIN: 403,
+                          TEACHER: 302}), kwargs=_rv("entry_a"),
+             label="submitted: the author is sent back to the entry"),
+    ],
+    "review:entry_submit": [
+        Case(page(405), kwargs=_rv("draft_a")),
+        Case(page(404, **{TEACHER: 302}), kwargs=_rv("draft_a"), method="post", label="POST"),
+    ],
+    "review:entry_withdraw": [
+        Case(page(405), kwargs=_rv("draft_a")),
+        Case(page(404, **{TEACHER: 302}), kwargs=_rv("draft_a"), method="post", label="POST"),
+    ],
+    "review:entry_restore": [
+        Case(page(405), kwargs=_rv("draft_a")),
+        Case(page(404, **{TEACHER: 302}), kwargs=_rv("draft_a"), method="post",
+             label="POST (refused: not withdrawn)"),
+    ],
+    "review:entry_decide": [
+        Case(page(405), kwargs=_rv("entry_a")),
+        Case(page(403, **{ADMIN: 302, TRAINER: 302, SCHOOL_ADMIN: 302}), kwargs=_rv("entry_a"),
+             method="post", data=lambda w: {"action": "nothing"}, label="POST school A"),
+        Case(page(403, **{ADMIN: 302, TRAINER: 302, SCHOOL_ADMIN: 404}), kwargs=_rv("entry_b"),
+             method="post", data=lambda w: {"action": "nothing"}, label="POST school B"),
+    ],
+    "review:entry_file": [Case(page(404, **ENTRY_A), kwargs=_rv("file_a"))],
+    "review:school_entries": [
+        Case(page(403, **{ADMIN: 200, TRAINER: 200, SCHOOL_ADMIN: 200}),
+             kwargs=_rv("competition")),
+    ],
+    "review:check_list": [Case(page(403, **REVIEW_CENTRE), kwargs=_rv("competition"))],
+    "review:check_accept_complete": [
+        Case(page(405), kwargs=_rv("competition")),
+        Case(page(403, **REVIEW_CENTRE_POST), kwargs=_rv("competition"), method="post",
+             label="POST (nothing recommended yet)"),
+    ],
 }
 
 PAGES: dict[str, list[Case]] = {
@@ -558,6 +640,7 @@ PAGES: dict[str, list[Case]] = {
              label="POST teacher A's message"),
     ],
     "notifications:read_all": [Case(page(405)), Case(page(302), method="post", label="POST")],
+    **REVIEW_ENTRY_PAGES,
     "api:openapi-json": [Case(expect(200))],
     "api:openapi-view": [Case(expect(200))],
     "api:api-root": [Case(expect(404))],
@@ -615,6 +698,24 @@ API: dict[tuple[str, str], list[Case]] = {
         Case(api_expect(200), data=lambda w: {"ids": [_notification(w)["pk"]]},
              label="teacher A's message (others: nothing marked)"),
         Case(api_expect(400), data=lambda w: {}, label="neither ids nor all"),
+    ],
+    # 评比: competitions for everyone logged in; entries per scope (an empty list where none
+    # is in scope); recommending: the administrator recommends first, then the trainer and
+    # the school administrator are refused because it is already recommended.
+    ("get", "/api/review/competitions"): [Case(api_expect(200))],
+    ("get", "/api/review/competitions/{competition_id}"): [
+        Case(api_expect(200), kwargs=lambda w: {"competition_id": w.review.competition.pk})],
+    ("get", "/api/review/competitions/{competition_id}/entries"): [
+        Case(api_expect(200), kwargs=lambda w: {"competition_id": w.review.competition.pk})],
+    ("get", "/api/review/entries/{entry_id}"): [
+        Case(api_expect(404, **ENTRY_A), kwargs=lambda w: {"entry_id": w.review.entry_a.pk}),
+        Case(api_expect(404, **{ADMIN: 200, LEADER: 200, TRAINER: 200}),
+             kwargs=lambda w: {"entry_id": w.review.entry_b.pk}, label="teacher B's entry"),
+    ],
+    ("post", "/api/review/entries/{entry_id}/recommend"): [
+        Case(api_expect(404, **{ADMIN: 200, LEADER: 403, TRAINER: 400, SCHOOL_ADMIN: 400,
+                                TEACHER: 403}),
+             kwargs=lambda w: {"entry_id": w.review.entry_a.pk}, label="in order of roles"),
     ],
 }
 
@@ -674,6 +775,7 @@ def matrix_world(world, tmp_path):
     checkin_class = TrainingClassFactory()
     enrol(world.teacher_a, checkin_class)
     world.checkin_session = session_now(checkin_class)
+    world.review = matrix_review(world)
     return world
 
 

@@ -237,3 +237,6 @@ QUALITY_INLINE_REFRESH_STUDENTS = env_int("YANXUN_QUALITY_INLINE_REFRESH_STUDENT
 # 站内消息: read messages older than this many days are deleted by `yanxun notifications
 # purge` (docs/notifications.md); unread ones are kept.
 NOTIFICATIONS_RETENTION_DAYS = env_int("YANXUN_NOTIFICATIONS_RETENTION_DAYS", 180)
+# 评比: the size limit of one file of an entry (documents, slides, images; lesson videos are
+# links, not uploads).
+REVIEW_ENTRY_FILE_MAX_BYTES = env_int("YANXUN_REVIEW_ENTRY_FILE_MAX_MB", 20) * 1024 * 1024

@@ -9,5 +9,6 @@ urlpatterns = [
     path("quality/", include("yanxun.quality.urls")),
     path("training/", include("yanxun.training.urls")),
     path("notifications/", include("yanxun.notifications.urls")),
+    path("review/", include("yanxun.review.urls")),
     path("api/", api.urls),
 ]

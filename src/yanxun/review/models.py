@@ -94,12 +94,22 @@ class CompetitionGroup(models.Model):
     quota_per_school = models.PositiveSmallIntegerField(
         "每校推荐上限", null=True, blank=True, help_text="为空则用活动的设置")
     position = models.PositiveSmallIntegerField("顺序", default=0)
+    # The first letter(s) of its entries' codes ("A" → A0001, A0002 …), given when the group
+    # is created (or at its first code), and the last number used: codes are taken with one
+    # UPDATE … SET last_code = last_code + 1 on this row (review.entries.allocate_code).
+    code_prefix = models.CharField("作品编号字母", max_length=2, blank=True)
+    last_code = models.PositiveIntegerField("已用编号", default=0)
 
     class Meta:
         ordering = ["competition", "position", "pk"]
         verbose_name = verbose_name_plural = "组别"
-        constraints = [models.UniqueConstraint(fields=["competition", "name"],
-                                               name="review_group_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["competition", "name"],
+                                    name="review_group_unique_name"),
+            models.UniqueConstraint(fields=["competition", "code_prefix"],
+                                    condition=~Q(code_prefix=""),
+                                    name="review_group_code_prefix"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -113,7 +123,8 @@ class Entry(models.Model):
     """参评作品: one submission to a group, by a lead author (the teacher who submits) and any
     co-authors. `school` is the lead author's school when submitted (quota and conflicts use
     it, so a later transfer does not move the entry). `code` is the anonymous number judges
-    see in blind rounds (e.g. "A0037"), unique within the competition."""
+    see in blind rounds (e.g. "A0037"), unique within the competition, given at the first
+    submission (a draft's code is empty)."""
 
     scope_paths = {"school": "school_id", "person": "teacher__user_id"}
 
@@ -121,7 +132,7 @@ class Entry(models.Model):
                                     related_name="entries", verbose_name="评比活动")
     group = models.ForeignKey(CompetitionGroup, on_delete=models.PROTECT,
                               related_name="entries", verbose_name="组别")
-    code = models.CharField("作品编号", max_length=12)
+    code = models.CharField("作品编号", max_length=12, blank=True)
     title = models.CharField("作品名称", max_length=200)
     teacher = models.ForeignKey("org.Teacher", on_delete=models.PROTECT,
                                 related_name="review_entries", verbose_name="第一作者")
@@ -147,7 +158,9 @@ class Entry(models.Model):
         ordering = ["competition", "group", "code"]
         verbose_name = verbose_name_plural = "参评作品"
         constraints = [
-            models.UniqueConstraint(fields=["competition", "code"], name="review_entry_code"),
+            # A draft has no code yet (""): codes are given at the first submission.
+            models.UniqueConstraint(fields=["competition", "code"], condition=~Q(code=""),
+                                    name="review_entry_code"),
         ]
         indexes = [models.Index(fields=["competition", "status"]),
                    models.Index(fields=["group", "school", "status"])]
