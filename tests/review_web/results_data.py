@@ -111,3 +111,52 @@ def hand_round(world, *, competition=None, status=RoundStatus.CLOSED, **competit
                 add_score(round_, judges[n], entries[code], total, method=method)
     return SimpleNamespace(competition=competition, round=round_, maths=maths, chinese=chinese,
                            judges=judges, entries=entries)
+
+
+def results_objects(world):
+    """What the role matrix needs of the results part, made once per test and kept on
+    `world`: a published competition (awards, a closed notice with an answered objection,
+    certificates issued) and one in 公示 (an open notice with teacher A's objection and its
+    evidence file), each from the hand-worked round; a calendar day."""
+    if getattr(world, "results", None) is not None:
+        return world.results
+    from datetime import date, timedelta
+
+    from tests.training.factories_hours import PDF_BYTES, upload
+    from yanxun.core.models import WorkCalendarDay
+    from yanxun.review.awards import awards_confirm
+    from yanxun.review.certificates import award_certificates_issue
+    from yanxun.review.enums import ObjectionStatus
+    from yanxun.review.models import Award
+    from yanxun.review.notices import NoticeInput, notice_publish, notice_publish_final
+    from yanxun.review.objections import objection_answer, objection_file
+    from yanxun.training.files import check_evidence
+
+    trainer, teacher = world.users["trainer"], world.teacher_a.user
+    today = timezone.localdate()
+    done = hand_round(world, status=RoundStatus.FINALISED)
+    awards_confirm(actor=trainer, competition=done.competition)
+    start = today - timedelta(days=30)
+    closed = notice_publish(actor=trainer, competition=done.competition, today=start,
+                            data=NoticeInput(title="已结束的公示", starts_on=start, contact="电话"))
+    answered = objection_file(actor=teacher, notice=closed, reason="请复核。", today=start)
+    objection_answer(actor=trainer, objection=answered, decision=ObjectionStatus.DISMISSED,
+                     answer="经复核，评分无误。")
+    notice_publish_final(actor=trainer, notice=closed, today=closed.ends_on + timedelta(days=1))
+    done.competition.refresh_from_db()
+    award_certificates_issue(actor=trainer, competition=done.competition)
+    live = hand_round(world, status=RoundStatus.FINALISED)
+    awards_confirm(actor=trainer, competition=live.competition)
+    notice = notice_publish(actor=trainer, competition=live.competition,
+                            data=NoticeInput(title="正在公示", starts_on=today, contact="电话"))
+    objection = objection_file(actor=teacher, notice=notice, reason="评分有误。",
+                               files=check_evidence([upload("说明.pdf", PDF_BYTES)]))
+    world.results = SimpleNamespace(
+        published=done.competition, certificate=Award.objects.get(
+            competition=done.competition, entry=done.entries["A0001"]),
+        published_group=done.maths, competition=live.competition, round=live.round,
+        notice=notice, closed_notice=closed, objection=objection,
+        evidence=objection.evidence.get(),
+        day=WorkCalendarDay.objects.create(date=date(2030, 10, 1), is_workday=False,
+                                           note="国庆节"))
+    return world.results

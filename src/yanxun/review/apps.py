@@ -9,3 +9,7 @@ class ReviewConfig(AppConfig):
     name = "yanxun.review"
     label = "review"
     verbose_name = "评审与评比"
+
+    def ready(self) -> None:
+        # Results part: the work-calendar import and the sidebar entries.
+        from yanxun.review import importers_calendar, navigation_results  # noqa: F401
