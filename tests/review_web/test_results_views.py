@@ -28,7 +28,7 @@ def test_the_page_shows_each_group_ranked_with_the_tie_break_and_flags(world):
     assert "3<span class=\"text-secondary small\">（并列第 2）</span>" in html
     assert "张晓明" in html and "城东实验学校" in html
     assert "作品 B0001" in html and "评分极差 10 分，超过预警线 9 分" in html
-    assert html.count('name="note"') == 2  # a form per open flag
+    assert html.count('name="note"') == 3  # a form per open flag, and one for all of them
     assert [r["label"] for r in response.context["icc_rows"]] == ["全部作品", "初中数学组",
                                                                   "初中语文组"]
     assert response.context["icc_rows"][2]["values"] == ["0.625", "0.667", "1.000", "0.833",
@@ -64,6 +64,22 @@ def test_staff_acknowledge_both_flags_then_release_through_the_page(world):
     assert "评审结果已确定，可以确定获奖名单。" in done.content.decode()
     data.round.refresh_from_db()
     assert data.round.status == RoundStatus.FINALISED
+
+
+def test_one_note_for_all_open_flags(world):
+    data = hand_round(world)
+    response = world.client_for("admin").post(
+        reverse("review:flag_ack", args=[data.round.pk]),
+        {"kind": "all", "note": "逐条核对，分歧在合理范围内"}, follow=True)
+    assert "已记录 2 条预警的处理说明。" in response.content.decode()
+    assert sorted(FlagAck.objects.values_list("object_id", "note")) == [
+        (data.entries["B0001"].pk, "逐条核对，分歧在合理范围内"),
+        (data.entries["B0002"].pk, "逐条核对，分歧在合理范围内")]
+    assert AuditLog.objects.filter(action="review.flag.acknowledge").count() == 2
+    again = world.client_for("admin").post(
+        reverse("review:flag_ack", args=[data.round.pk]), {"kind": "all", "note": "再次"},
+        follow=True)
+    assert "没有待处理的预警。" in again.content.decode()
 
 
 def test_excel_has_results_judges_and_raw_scores_and_is_audited(world):

@@ -370,14 +370,7 @@ def _require(actor, perm, message: str) -> None:
 
 def flag_acknowledge(*, actor, round_: Round, kind: str, object_id: int, note: str) -> FlagAck:
     """Record that staff looked at a current flag of the round (with a note); audited."""
-    _require(actor, rules.PUBLISH_RESULTS, "无权处理评审结果预警。")
-    note = (note or "").strip()
-    if not note:
-        raise ValidationError({"note": "请填写处理说明。"})
-    if len(note) > 300:
-        raise ValidationError({"note": "处理说明不能超过 300 字。"})
-    if round_.status == RoundStatus.FINALISED:
-        raise ValidationError("本轮结果已确定，无需再处理预警。")
+    note = _ack_note(actor, round_, note)
     flag = next((f for f in round_results(round_).flags
                  if str(f.kind) == kind and f.object_id == object_id), None)
     if flag is None:
@@ -394,6 +387,38 @@ def flag_acknowledge(*, actor, round_: Round, kind: str, object_id: int, note: s
     except IntegrityError:
         raise ValidationError("该预警已处理。") from None
     return ack
+
+
+def _ack_note(actor, round_: Round, note: str) -> str:
+    _require(actor, rules.PUBLISH_RESULTS, "无权处理评审结果预警。")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": "请填写处理说明。"})
+    if len(note) > 300:
+        raise ValidationError({"note": "处理说明不能超过 300 字。"})
+    if round_.status == RoundStatus.FINALISED:
+        raise ValidationError("本轮结果已确定，无需再处理预警。")
+    return note
+
+
+def flags_acknowledge_open(*, actor, round_: Round, note: str) -> int:
+    """Record one note for every open flag of the round (each audited); returns how many."""
+    note = _ack_note(actor, round_, note)
+    flags = round_results(round_).open_flags
+    if not flags:
+        raise ValidationError("没有待处理的预警。")
+    try:
+        with transaction.atomic():
+            FlagAck.objects.bulk_create(
+                FlagAck(round=round_, kind=f.kind, object_id=f.object_id, note=note,
+                        acknowledged_by=actor) for f in flags)
+            for flag in flags:
+                audit_record(actor=actor, action="review.flag.acknowledge", obj=round_,
+                             after={"kind": str(flag.kind), "object_id": flag.object_id,
+                                    "flag": flag.text, "subject": flag.subject}, reason=note)
+    except IntegrityError:
+        raise ValidationError("部分预警刚被他人处理，请刷新页面后重试。") from None
+    return len(flags)
 
 
 def round_finalise(*, actor, round_: Round) -> Round:

@@ -20,6 +20,7 @@ from yanxun.review.models import Award, Competition, Round
 from yanxun.review.notices import current_notice, open_objections
 from yanxun.review.results import (
     flag_acknowledge,
+    flags_acknowledge_open,
     round_finalise,
     round_results,
     round_unfinalise,
@@ -145,15 +146,19 @@ def round_results_pdf(request, pk: int):
 def flag_ack(request, pk: int):
     require(request.user, rules.PUBLISH_RESULTS, "无权处理评审结果预警。")
     round_ = round_for_results(request.user, pk)
-    raw_id = request.POST.get("object_id", "")
+    raw_id, kind = request.POST.get("object_id", ""), request.POST.get("kind", "")
+    note = request.POST.get("note", "")
     try:
-        flag_acknowledge(actor=request.user, round_=round_, kind=request.POST.get("kind", ""),
-                         object_id=int(raw_id) if raw_id.isdigit() else -1,
-                         note=request.POST.get("note", ""))
+        if kind == "all":
+            count = flags_acknowledge_open(actor=request.user, round_=round_, note=note)
+        else:
+            flag_acknowledge(actor=request.user, round_=round_, kind=kind,
+                             object_id=int(raw_id) if raw_id.isdigit() else -1, note=note)
+            count = 1
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:
-        messages.success(request, "已记录预警处理说明。")
+        messages.success(request, f"已记录 {count} 条预警的处理说明。")
     return redirect("review:round_results", pk=round_.pk)
 
 
