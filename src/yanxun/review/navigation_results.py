@@ -28,6 +28,7 @@ ACTION_LABELS.update({
     "review.certificate.issue": "发放获奖证书",
     "review.seal.upload": "上传证书印章",
     "review.results.export": "导出评审结果",
+    "review.results_demo": "生成评审结果演示数据",
     "calendar.day_add": "新增节假日/调休",
     "calendar.day_remove": "删除节假日/调休",
     "calendar.day_import": "导入节假日/调休",
