@@ -9,7 +9,8 @@ register(
     NavItem("评审与评比", "评审结果", "review:results_index", rules.VIEW_RESULTS),
     NavItem("评审与评比", "异议处理", "review:objection_list", rules.ANSWER_OBJECTIONS),
     NavItem("评审与评比", "我的获奖", "review:my_awards", rules.SUBMIT_ENTRIES),
-    NavItem("评审与评比", "我的异议", "review:my_objections", rules.FILE_OBJECTIONS),
+    # Teachers object most; anyone else who filed one reaches it from the objection's page.
+    NavItem("评审与评比", "我的异议", "review:my_objections", rules.SUBMIT_ENTRIES),
     NavItem("系统管理", "节假日与调休", "review:calendar", rules.MANAGE_CALENDAR),
 )
 
