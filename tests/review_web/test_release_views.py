@@ -49,6 +49,10 @@ def test_notice_published_from_the_form_and_shown_publicly_without_personal_data
         world, awarded):
     client = world.client_for("trainer")
     today = timezone.localdate()
+    hub = client.get(reverse("review:competition_results", args=[awarded.competition.pk]))
+    assert 'data-testid="notice-create"' in hub.content.decode()
+    form = client.get(reverse("review:notice_create", args=[awarded.competition.pk]))
+    assert form.context["form"].initial["title"] == f"关于{awarded.competition.name}评选结果的公示"
     response = client.post(reverse("review:notice_create", args=[awarded.competition.pk]), {
         "title": "关于2026年优质课评比结果的公示", "starts_on": today.isoformat(),
         "working_days": 5, "contact": "中学教研室 0510-12345678", "body": "现予公示。"})
@@ -142,6 +146,10 @@ def test_final_publication_then_certificates_with_public_verification(world, awa
     other.force_login(world.teacher_b.user)
     assert other.get(reverse("review:award_certificate_pdf",
                              args=[mine.pk])).status_code == 404
+    hub = staff.get(reverse("review:competition_results", args=[awarded.competition.pk]))
+    assert hub.context["certified"] == 6 and hub.context["published"] is True
+    assert reverse("review:group_certificates_pdf", args=[awarded.maths.pk]) in \
+        hub.content.decode()
     group = staff.get(reverse("review:group_certificates_pdf", args=[awarded.maths.pk]))
     assert group.content.startswith(b"%PDF-")
     check = Client().get(reverse("review:award_verify_code", args=[mine.verify_code]))
