@@ -23,6 +23,7 @@ from tests.factories import UserFactory
 from tests.quality_web.exam_data import analysed_exam
 from tests.quality_web.item_data import with_items
 from tests.review_web.factories_entries import matrix_review
+from tests.review_web.results_data import results_objects
 from tests.training.factories_checkin import TrainingClassFactory, enrol, session_now
 from tests.training.factories_enrol import matrix_training
 from tests.training.factories_hours import hours_objects
@@ -324,6 +325,93 @@ REVIEW_ENTRY_PAGES: dict[str, list[Case]] = {
              label="POST (nothing recommended yet)"),
     ],
 }
+
+# 评审与评比 — results: the centre (系统管理员, 研训员) and 中心领导 read results; the centre
+# exports, acknowledges flags, confirms awards, publishes notices and answers objections; the
+# administrator keeps the work calendar. Anyone logged in may object; the notice and the
+# certificate verification are public (tests/review_web/results_data.results_objects).
+RESULT_READERS = {ADMIN: 200, LEADER: 200, TRAINER: 200}
+RESULT_POST = {ADMIN: 302, TRAINER: 302}
+OWN_RESULT = {ADMIN: 200, TRAINER: 200, TEACHER: 200}
+
+
+def _results(attr: str, key: str = "pk"):
+    return lambda w: {key: getattr(results_objects(w), attr).pk}
+
+
+def _notice_token(w):
+    return {"token": results_objects(w).notice.token}
+
+
+REVIEW_RESULT_PAGES: dict[str, list[Case]] = {
+    "review:results_index": [Case(page(403, **RESULT_READERS))],
+    "review:competition_results": [Case(page(403, **RESULT_READERS),
+                                        kwargs=_results("competition"))],
+    "review:round_results": [Case(page(403, **RESULT_READERS), kwargs=_results("round"))],
+    "review:round_results_xlsx": [Case(page(403, **CENTRE), kwargs=_results("round"))],
+    "review:round_results_pdf": [Case(page(403, **RESULT_READERS), kwargs=_results("round"))],
+    "review:flag_ack": [
+        Case(page(405), kwargs=_results("round")),
+        Case(page(403, **RESULT_POST), kwargs=_results("round"), method="post",
+             label="POST (refused: results already released)"),
+    ],
+    "review:round_release": [
+        Case(page(405), kwargs=_results("round")),
+        Case(page(403, **RESULT_POST), kwargs=_results("round"), method="post",
+             data=lambda w: {"action": "reopen", "reason": "矩阵"},
+             label="POST (refused: in 公示)"),
+    ],
+    "review:awards": [
+        Case(page(403, **CENTRE), kwargs=_results("competition")),
+        Case(page(403, **RESULT_POST), kwargs=_results("competition"), method="post",
+             label="POST (refused: in 公示)"),
+    ],
+    "review:certificates_issue": [
+        Case(page(405), kwargs=_results("published")),
+        Case(page(403, **RESULT_POST), kwargs=_results("published"), method="post",
+             label="POST (all issued already)"),
+    ],
+    "review:seal_upload": [Case(page(403, **CENTRE), kwargs=_results("published"))],
+    "review:group_certificates_pdf": [Case(page(403, **CENTRE),
+                                           kwargs=_results("published_group"))],
+    "review:award_certificate_pdf": [Case(page(404, **OWN_RESULT),
+                                          kwargs=_results("certificate"),
+                                          label="teacher A's certificate")],
+    "review:my_awards": [Case(page(200))],
+    "review:award_verify": [Case(expect(200))],
+    "review:award_verify_code": [Case(expect(200), kwargs=lambda w: {
+        "code": results_objects(w).certificate.verify_code})],
+    "review:notice_create": [Case(page(403, **CENTRE), kwargs=_results("competition"))],
+    "review:notice_detail": [Case(page(403, **CENTRE), kwargs=_results("notice"))],
+    "review:notice_final": [
+        Case(page(405), kwargs=_results("notice")),
+        Case(page(403, **RESULT_POST), kwargs=_results("notice"), method="post",
+             label="POST (refused: in the period)"),
+    ],
+    "review:notice_withdraw": [
+        Case(page(405), kwargs=_results("notice")),
+        Case(page(403, **RESULT_POST), kwargs=_results("notice"), method="post",
+             label="POST (refused: no reason)"),
+    ],
+    "review:notice_public": [Case(expect(200), kwargs=_notice_token)],
+    "review:objection_create": [Case(page(200), kwargs=_notice_token)],
+    "review:objection_list": [Case(page(403, **CENTRE))],
+    "review:my_objections": [Case(page(200))],
+    "review:objection_detail": [
+        Case(page(404, **OWN_RESULT), kwargs=_results("objection"),
+             label="teacher A's objection"),
+        Case(page(404, **{**OWN_RESULT, TEACHER: 403}), kwargs=_results("objection"),
+             method="post", label="POST an empty answer"),
+    ],
+    "review:evidence_download": [Case(page(404, **OWN_RESULT), kwargs=_results("evidence"))],
+    "review:calendar": [Case(page(403, **{ADMIN: 200}))],
+    "review:calendar_delete": [
+        Case(page(405), kwargs=_results("day")),
+        Case(page(403, **{ADMIN: 302}), kwargs=_results("day"), method="post", label="POST"),
+    ],
+    "core:imports:upload-work_calendar": [Case(page(403, **{ADMIN: 200}))],
+}
+
 
 PAGES: dict[str, list[Case]] = {
     "core:dashboard": [Case(page(200))],
@@ -641,6 +729,7 @@ PAGES: dict[str, list[Case]] = {
     ],
     "notifications:read_all": [Case(page(405)), Case(page(302), method="post", label="POST")],
     **REVIEW_ENTRY_PAGES,
+    **REVIEW_RESULT_PAGES,
     "api:openapi-json": [Case(expect(200))],
     "api:openapi-view": [Case(expect(200))],
     "api:api-root": [Case(expect(404))],
@@ -717,6 +806,19 @@ API: dict[tuple[str, str], list[Case]] = {
                                 TEACHER: 403}),
              kwargs=lambda w: {"entry_id": w.review.entry_a.pk}, label="in order of roles"),
     ],
+    # 评审结果: the centre's; awards of a published competition for everyone logged in; the
+    # notice is public.
+    ("get", "/api/review/rounds/{round_id}/results"): [
+        Case(api_expect(403, **RESULT_READERS),
+             kwargs=lambda w: {"round_id": results_objects(w).round.pk})],
+    ("get", "/api/review/competitions/{competition_id}/awards"): [
+        Case(api_expect(200), kwargs=lambda w: {"competition_id": results_objects(w)
+                                                .published.pk}, label="published"),
+        Case(api_expect(404, **RESULT_READERS), kwargs=lambda w: {
+            "competition_id": results_objects(w).competition.pk}, label="in 公示"),
+    ],
+    ("get", "/api/review/notices/{token}"): [
+        Case(expect(200), kwargs=lambda w: {"token": results_objects(w).notice.token})],
 }
 
 

@@ -60,7 +60,8 @@ def test_sidebar_has_the_import_entries_by_permission(world):
         return [(i["label"], i["url"]) for i in sections.get("数据导入", [])]
 
     assert imports(Role.ADMIN) == [("学校导入", "/imports/schools/"),
-                                   ("教师导入", "/imports/teachers/")]
+                                   ("教师导入", "/imports/teachers/"),
+                                   ("节假日与调休导入", "/imports/work_calendar/")]
     assert imports(Role.SCHOOL_ADMIN) == [("教师导入", "/imports/teachers/"),
                                           ("学时申报导入", "/imports/hour_claims/")]
     assert imports(Role.TEACHER) == []

@@ -172,7 +172,8 @@ def test_sidebar_per_role(world):
     assert labels(Role.TEACHER) == [("工作台", ["首页", "我的档案"]),
                                     ("教学质量监测", ["考试与质量分析"]),
                                     ("师干训", ["培训菜单", "我的培训", "签到码签到", "我的学时"]),
-                                    ("评审与评比", ["参加评比", "评比活动"])]
+                                    ("评审与评比", ["参加评比", "评比活动", "我的获奖",
+                                               "我的异议"])]
     assert labels(Role.SCHOOL_ADMIN) == [
         ("工作台", ["首页"]), ("组织与人员", ["学校", "教师", "研训员", "教育集团", "教研共同体"]),
         ("教学质量监测", ["考试与质量分析"]),
@@ -180,7 +181,8 @@ def test_sidebar_per_role(world):
                  "学时导出"]),
         ("评审与评比", ["评比活动", "参评作品"])]
     assert labels(Role.JUDGE) == [("工作台", ["首页"]), ("评审与评比", ["评比活动"])]
-    assert labels(Role.ADMIN)[-1] == ("系统管理", ["操作日志", "用户与角色", "登录日志"])
+    assert labels(Role.ADMIN)[-1] == ("系统管理", ["节假日与调休", "操作日志", "用户与角色",
+                                                 "登录日志"])
 
 
 def test_groups_list_is_scoped_to_groups_of_visible_schools(world):

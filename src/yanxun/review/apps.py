@@ -11,5 +11,7 @@ class ReviewConfig(AppConfig):
     verbose_name = "评审与评比"
 
     def ready(self) -> None:
-        # Register the sidebar entries and the lists (`yanxun export <list>`).
-        from yanxun.review import navigation  # noqa: F401
+        # Register the sidebar entries (in this order), the lists (`yanxun export <list>`)
+        # and the work-calendar import.
+        from yanxun.review import navigation, navigation_results  # noqa: F401, I001
+        from yanxun.review import importers_calendar  # noqa: F401

@@ -105,3 +105,11 @@ class ObjectionStatus(models.TextChoices):
     SUBMITTED = "submitted", "待答复"
     UPHELD = "upheld", "异议成立"
     DISMISSED = "dismissed", "异议不成立"
+
+
+class FlagKind(models.TextChoices):
+    """Flags of a round's results that staff acknowledge before release (review.results)."""
+
+    JUDGE = "judge", "评委评分异常"
+    ZSCORE = "zscore", "评委评分无法标准化"
+    SPREAD = "spread", "作品评分分歧大"

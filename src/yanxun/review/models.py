@@ -22,6 +22,7 @@ from yanxun.review.enums import (
     CompetitionLevel,
     CompetitionStatus,
     EntryStatus,
+    FlagKind,
     NoticeStatus,
     ObjectionStatus,
     PairRuleKind,
@@ -61,6 +62,8 @@ class Competition(models.Model):
     award_method = models.CharField("评奖方式", max_length=8, choices=AwardMethod.choices,
                                     default=AwardMethod.QUOTA)
     award_tiers = models.JSONField("奖项设置", default=list, blank=True)
+    seal_image = models.FileField("证书印章图片", upload_to="review/seal/", blank=True,
+                                  help_text="为空则用师干训证书的印章")
     status = models.CharField("状态", max_length=12, choices=CompetitionStatus.choices,
                               default=CompetitionStatus.DRAFT)
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+",
@@ -439,6 +442,7 @@ class Award(models.Model):
     decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     decided_at = models.DateTimeField(auto_now_add=True)
+    certified_on = models.DateField("发证日期", null=True, blank=True)
     revoked = models.BooleanField("已撤销", default=False)
 
     class Meta:
@@ -546,3 +550,27 @@ class AwardSerial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+class FlagAck(models.Model):
+    """Staff's acknowledgement of a flag of a round's results (an outlier judge, a judge whose
+    scores could not be standardised, an entry whose scores spread widely), with a note. A
+    round's results are released (finalised) only when every current flag is acknowledged.
+    `object_id` is the judge's user pk or the entry's pk, by `kind`."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="flag_acks")
+    kind = models.CharField("类型", max_length=8, choices=FlagKind.choices)
+    object_id = models.PositiveBigIntegerField()
+    note = models.CharField("处理说明", max_length=300)
+    acknowledged_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL,
+                                        related_name="+")
+    acknowledged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["round", "kind", "object_id"]
+        verbose_name = verbose_name_plural = "预警处理"
+        constraints = [models.UniqueConstraint(fields=["round", "kind", "object_id"],
+                                               name="review_flag_ack_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}/{self.kind}/{self.object_id}"

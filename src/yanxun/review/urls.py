@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from yanxun.review import views_competitions, views_entries
 
@@ -34,4 +34,6 @@ urlpatterns: list = [
     path("competitions/<int:pk>/check/", views_entries.check_list, name="check_list"),
     path("competitions/<int:pk>/check/accept-complete/", views_entries.check_accept_complete,
          name="check_accept_complete"),
+    # Results, awards, notices, objections, certificates, the work calendar (urls_results)
+    path("", include("yanxun.review.urls_results")),
 ]
