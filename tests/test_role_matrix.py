@@ -445,6 +445,16 @@ PAGES: dict[str, list[Case]] = {
         Case(page(403, **PROGRAM_STAFF_POST), kwargs=_program, method="post",
              label="POST without a target state"),
     ],
+    "training:audience_keep": [
+        Case(page(405), kwargs=_program),
+        Case(page(403, **PROGRAM_STAFF_POST), kwargs=_program, method="post",
+             label="POST without teachers (refused: 请先选择教师)"),
+    ],
+    "training:audience_cancel": [
+        Case(page(405), kwargs=_program),
+        Case(page(403, **PROGRAM_STAFF_POST), kwargs=_program, method="post",
+             label="POST without teachers (refused: 请先选择教师)"),
+    ],
     "training:class_create": [Case(page(403, **PROGRAM_STAFF), kwargs=_program)],
     "training:class_edit": [Case(page(403, **PROGRAM_STAFF), kwargs=_training_class)],
     "training:class_delete": [

@@ -256,6 +256,10 @@ class Enrolment(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     note = models.CharField("说明", max_length=200, blank=True)
+    # Staff kept this teacher although they no longer meet the program's audience rules: the
+    # reasons at the time of the decision (training/audience_review.py). Reasons that differ
+    # later (the rules changed again) ask again.
+    kept_despite = models.TextField("确认保留时的不符合原因", blank=True)
 
     class Meta:
         ordering = ["training_class", "status", "waitlist_position", "pk"]

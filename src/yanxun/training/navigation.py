@@ -29,6 +29,7 @@ register(
 )
 
 ACTION_LABELS.update({
+    "training.enrolment.keep": "确认保留报名（不符合对象条件）",
     "hours.accredit_program": "认定项目学时",
     "hours.accredit": "认定学时",
     "hours.revoke": "撤销学时",
