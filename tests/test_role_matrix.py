@@ -219,7 +219,6 @@ HOURS_PAGES: dict[str, list[Case]] = {
     "training:claim_rules": [Case(page(403, **CENTRE))],
     "training:claim_rule_create": [Case(page(403, **CENTRE))],
     "training:claim_rule_edit": [Case(page(403, **CENTRE), kwargs=_hours("rule"))],
-    "training:category_caps": [Case(page(403, **CENTRE))],
     "training:hours_policy": [Case(page(403, **{ADMIN: 200}))],
     "training:requirement_create": [Case(page(403, **{ADMIN: 200}))],
     "training:requirement_edit": [Case(page(403, **{ADMIN: 200}), kwargs=_hours("requirement"))],

@@ -38,7 +38,7 @@ ACTION_LABELS.update({
     "hours.claim_transition": "审核学时申报",
     "hours.rule_create": "新增学时申报标准",
     "hours.rule_update": "修改学时申报标准",
-    "hours.category_cap": "修改类别学时上限",
+    "hours.category_cap": "修改类别学时上限",  # rows written before the cap moved to the category
     "hours.policy_update": "修改学时设置",
     "hours.requirement_create": "新增周期学时要求",
     "hours.requirement_update": "修改周期学时要求",
