@@ -94,19 +94,20 @@ def _trigger_sql(vendor: str, table: str) -> list[str]:
                 f"CREATE TRIGGER training_ledger_version AFTER INSERT OR UPDATE OR DELETE "
                 f"OR TRUNCATE ON {table} FOR EACH STATEMENT "
                 f"EXECUTE FUNCTION training_ledger_version_bump()"]
-    # SQLite: no INSERT OR REPLACE here — the conflict clause of the statement that fires a
-    # trigger overrides the trigger's own (an outer INSERT OR IGNORE, as bulk_create with
-    # ignore_conflicts writes, would silently keep the old token).
-    return [f"CREATE TRIGGER IF NOT EXISTS training_ledger_version_{table}_{op.lower()} "
-            f"AFTER {op} ON {table} BEGIN "
-            f"INSERT INTO {VERSION_TABLE} (id, token) SELECT 1, '' "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {VERSION_TABLE} WHERE id = 1); "
-            f"UPDATE {VERSION_TABLE} SET token = lower(hex(randomblob(16))) WHERE id = 1; END"
-            for op in ("INSERT", "UPDATE", "DELETE")]
+    # SQLite: an UPSERT, not INSERT OR REPLACE — the conflict clause of the statement that
+    # fires a trigger overrides the trigger's own (an outer INSERT OR IGNORE, as bulk_create
+    # with ignore_conflicts writes, would keep the old token); an UPSERT is not overridden.
+    # Dropped and created again, so that a changed body is installed by the next migrate.
+    return [sql for op in ("INSERT", "UPDATE", "DELETE") for sql in (
+            f"DROP TRIGGER IF EXISTS training_ledger_version_{table}_{op.lower()}",
+            f"CREATE TRIGGER training_ledger_version_{table}_{op.lower()} AFTER {op} ON {table} "
+            f"BEGIN INSERT INTO {VERSION_TABLE} (id, token) VALUES (1, lower(hex(randomblob(16))))"
+            f" ON CONFLICT (id) DO UPDATE SET token = excluded.token; END")]
 
 
 def install_triggers(using: str = "default", **kwargs) -> None:
-    """Create the version row and the triggers where missing (idempotent; post_migrate)."""
+    """Create the version row if missing and (re)create the triggers (idempotent; run after
+    every migrate by a post_migrate handler)."""
     target = connections[using]
     if target.vendor not in ("postgresql", "sqlite"):
         return
