@@ -192,3 +192,25 @@ def test_the_scope_and_the_day_are_part_of_the_key(world, district):
     assert early["name"].to_list() == ["张晓明", "李秋华"]
     assert early["state"].to_list() == ["on_track", "far_behind"]
     assert everyone["state"].to_list() == ["behind", "far_behind"]
+
+
+def test_bulk_writes_change_the_version_once_at_the_end(world):
+    before = ledger_cache.ledger_version()
+    with ledger_cache.bulk_writes():
+        record(world.teacher_a, "6")
+        with ledger_cache.bulk_writes():  # nested: the outermost decides
+            record(world.teacher_b, "6")
+        inside = ledger_cache.ledger_version()
+        record(world.teacher_a, "3")
+        if connection.vendor == "sqlite":  # row triggers skipped; PostgreSQL's are per statement
+            assert ledger_cache.ledger_version() == inside == before
+    after = ledger_cache.ledger_version()
+    assert after not in (before, None)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM training_ledgerversion ORDER BY id")
+        assert cursor.fetchall() == [(1,)]
+    with pytest.raises(RuntimeError), ledger_cache.bulk_writes():
+        record(world.teacher_a, "6")
+        raise RuntimeError("rolled back")
+    assert ledger_cache.ledger_version() == after
+    assert HourRecord.objects.count() == 3
