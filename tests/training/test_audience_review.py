@@ -67,7 +67,7 @@ def test_a_narrowed_audience_lists_the_teachers_and_cancels_nobody(world, class_
     response = client.post(reverse("training:program_edit", args=[program.pk]),
                            _edit_form(program, audience_stages=["junior"]), follow=True)
     assert _messages(response) == [
-        "项目已保存。", "2 名已报名教师不再符合对象条件，请在项目页逐一或全部确认保留或取消报名。"]
+        "项目已保存。", "2 名已报名教师不再符合对象条件，请在下方逐一或全部确认保留或取消报名。"]
     assert _statuses() == BEFORE
     rows = [(m.enrolment.teacher.name, m.enrolment.teacher.school.name,
              m.enrolment.get_status_display(), m.reason_text, m.kept)

@@ -80,7 +80,7 @@ def program_edit(request, pk: int):
             waiting = len(audience_review.undecided(audience_review.mismatches(program)))
             if waiting:
                 messages.warning(request, f"{waiting} 名已报名教师不再符合对象条件，"
-                                          "请在项目页逐一或全部确认保留或取消报名。")
+                                          "请在下方逐一或全部确认保留或取消报名。")
             return redirect("training:program_detail", pk=program.pk)
     return _form_page(request, form, f"编辑项目：{program.name}",
                       reverse("training:program_detail", args=[program.pk]))
