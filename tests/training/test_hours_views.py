@@ -406,16 +406,24 @@ def test_requirement_lines_are_edited_by_the_administrator(world):
     assert AuditLog.objects.filter(action__startswith="hours.requirement").count() == 2
 
 
-def test_category_caps_and_claim_rules_are_the_centres(world):
+def test_category_caps_are_edited_with_the_category_and_shown_with_the_claim_rules(world):
     CategoryFactory(name="师德师风")
     client = world.client_for("trainer")
     page = client.get(reverse("training:claim_rules"))
     assert len(page.context["rules"]) == 24  # the defaults, seeded on first view
     ethics = Category.objects.get(name="师德师风")
-    client.post(reverse("training:category_caps"), {
-        f"cap_{c.pk}": "20" if c == ethics else "" for c in Category.objects.all()})
+    client.post(reverse("training:category_edit", args=[ethics.pk]), {
+        "name": "师德师风", "annual_cap": "20", "sort_order": "0", "is_active": "on"})
     ethics.refresh_from_db()
     assert ethics.annual_cap == D("20")
+    log = AuditLog.objects.get(action="training.category.update")
+    assert (log.before, log.after) == ({"annual_cap": None}, {"annual_cap": "20"})
+    # The claim rules page shows the caps read-only, each linking to its category's form.
+    html = client.get(reverse("training:claim_rules")).content.decode()
+    edit = reverse("training:category_edit", args=[ethics.pk])
+    assert f'<a class="badge bg-secondary-lt me-2 text-reset" href="{edit}">师德师风：每年 20.0 学时</a>' in html
+    assert f'href="{reverse("training:category_list")}">在「培训类别」中修改</a>' in html
+    assert 'name="cap_' not in html
     lesson = ClaimRule.objects.get(name="区级公开课/示范课")
     client.post(reverse("training:claim_rule_edit", args=[lesson.pk]), {
         "kind": lesson.kind, "level": lesson.level, "name": lesson.name, "hours": "5",

@@ -137,7 +137,8 @@ def test_raising_capacity_fills_seats_while_open_and_not_below_enrolled(world):
         "候补递补：班次增加名额")
     with pytest.raises(ValidationError) as excinfo:
         programs.class_update(actor=trainer, training_class=training_class, capacity=1)
-    assert excinfo.value.messages == ["名额不能少于已录取人数（2 人）。"]
+    assert excinfo.value.messages == [
+        "「1班」已录取 2 人，名额不能少于 2；如需减少名额，请先将学员调至其他班次或移出名单。"]
 
 
 def test_reopening_enrolment_gives_free_seats_to_the_waiting(world):

@@ -87,6 +87,8 @@ def enrolment_transition(enrolment: Enrolment, to: S, *, actor, action: str, rea
         enrolment.waitlist_position = None
     enrolment.training_class, enrolment.program_id = target, target.program_id
     enrolment.status = to
+    if to not in ACTIVE:
+        enrolment.kept_despite = ""  # a keep decision (audience_review) ends with the enrolment
     if decision:
         enrolment.decided_by = actor
     if reason:

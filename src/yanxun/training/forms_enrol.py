@@ -133,8 +133,10 @@ def session_initial(session: TrainingSession) -> dict:
 
 class CategoryForm(StyledForm):
     name = forms.CharField(label="类别名称", max_length=30)
-    annual_cap = forms.DecimalField(label="每年计入上限（学时）", max_digits=7, decimal_places=1,
-                                    min_value=0, required=False, help_text="为空表示不设上限")
+    annual_cap = forms.DecimalField(
+        label="每年计入上限（学时）", max_digits=7, decimal_places=1, min_value=0, required=False,
+        help_text="该类别每年计入周期学时的上限，按认定先后计入，超出部分在学时档案中显示为不计入；"
+                  "为空表示不设上限")
     sort_order = forms.IntegerField(label="顺序", min_value=0, max_value=32767, initial=0)
     is_active = forms.BooleanField(label="在用", required=False, initial=True,
                                    help_text="停用后不能再用于新项目，已有项目与学时不受影响")

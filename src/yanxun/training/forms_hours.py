@@ -90,21 +90,6 @@ class ClaimRuleForm(StyledForm):
     is_active = forms.BooleanField(label="在用", required=False, initial=True)
 
 
-class CategoryCapsForm(StyledForm):
-    def __init__(self, *args, categories, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.categories = list(categories)
-        for category in self.categories:
-            self.fields[f"cap_{category.pk}"] = forms.DecimalField(
-                label=category.name, required=False, min_value=0, max_digits=7,
-                decimal_places=1, initial=category.annual_cap,
-                help_text="每年计入上限（学时），留空不设上限")
-            self.fields[f"cap_{category.pk}"].widget.attrs["class"] = "form-control"
-
-    def caps(self) -> dict:
-        return {c.pk: self.cleaned_data[f"cap_{c.pk}"] for c in self.categories}
-
-
 class HoursPolicyForm(StyledForm):
     cycle_years = forms.IntegerField(label="学时周期（年）", min_value=1, max_value=10)
     cycle_start_year = forms.IntegerField(label="首个周期起始年份", min_value=1990,

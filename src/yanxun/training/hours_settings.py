@@ -1,10 +1,9 @@
 """Writes of the hours settings: the ledger's part of TrainingPolicy (cycle, 学时 ↔ 学分,
-presenter multiple, the certificate seal), the cycle's LedgerRequirements and the categories'
-annual caps. Each change is validated first, written in one transaction and audited."""
+presenter multiple, the certificate seal) and the cycle's LedgerRequirements (a category's
+annual cap is edited with the category: programs.category_update). Each change is validated
+first, written in one transaction and audited."""
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -87,26 +86,3 @@ def requirement_delete(*, actor, requirement: LedgerRequirement) -> None:
                      before=before)
         requirement.delete()
 
-
-def category_caps_save(*, actor, caps: dict[int, Decimal | None]) -> int:
-    """Set the categories' annual caps ({category id: cap or None}); returns how many changed."""
-    _require(actor, rules.ACCREDIT_HOURS, "无权修改类别学时上限。")
-    if any(cap is not None and cap < 0 for cap in caps.values()):
-        raise ValidationError("上限不能为负数。")
-    changed = 0
-    with transaction.atomic():
-        for category in Category.objects.select_for_update().filter(pk__in=list(caps)):
-            cap = caps[category.pk]
-            if category.annual_cap == cap:
-                continue
-            audit_record(actor=actor, action="hours.category_cap", obj=category,
-                         before={"annual_cap": _text(category.annual_cap)},
-                         after={"annual_cap": _text(cap)})
-            category.annual_cap = cap
-            category.save(update_fields=["annual_cap"])
-            changed += 1
-    return changed
-
-
-def _text(value) -> str | None:
-    return None if value is None else str(value)

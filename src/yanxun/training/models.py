@@ -256,6 +256,10 @@ class Enrolment(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     note = models.CharField("说明", max_length=200, blank=True)
+    # Staff kept this teacher although they no longer meet the program's audience rules: the
+    # reasons at the time of the decision (training/audience_review.py). Reasons that differ
+    # later (the rules changed again) ask again.
+    kept_despite = models.TextField("确认保留时的不符合原因", blank=True)
 
     class Meta:
         ordering = ["training_class", "status", "waitlist_position", "pk"]
@@ -484,3 +488,19 @@ class CertificateSerial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+class LedgerVersion(models.Model):
+    """One row whose token changes with every write of what ledgers are computed from (hour
+    records, claims, categories, claim rules, the policy and its requirements, teachers,
+    schools): database triggers replace it inside the writing transaction, whoever writes
+    and however (training/ledger_cache.py, ADR 0011). Cached ledgers are keyed by it."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "学时数据版本"
+
+    def __str__(self) -> str:
+        return self.token

@@ -29,6 +29,7 @@ register(
 )
 
 ACTION_LABELS.update({
+    "training.enrolment.keep": "确认保留报名（不符合对象条件）",
     "hours.accredit_program": "认定项目学时",
     "hours.accredit": "认定学时",
     "hours.revoke": "撤销学时",
@@ -37,7 +38,7 @@ ACTION_LABELS.update({
     "hours.claim_transition": "审核学时申报",
     "hours.rule_create": "新增学时申报标准",
     "hours.rule_update": "修改学时申报标准",
-    "hours.category_cap": "修改类别学时上限",
+    "hours.category_cap": "修改类别学时上限",  # rows written before the cap moved to the category
     "hours.policy_update": "修改学时设置",
     "hours.requirement_create": "新增周期学时要求",
     "hours.requirement_update": "修改周期学时要求",

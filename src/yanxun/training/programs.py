@@ -171,7 +171,8 @@ def class_update(*, actor, training_class: TrainingClass, **fields) -> TrainingC
         locked.full_clean()
         taken = enrolled_count(locked)
         if locked.capacity < taken:
-            raise ValidationError(f"名额不能少于已录取人数（{taken} 人）。")
+            raise ValidationError(f"「{locked.name}」已录取 {taken} 人，名额不能少于 {taken}；"
+                                  "如需减少名额，请先将学员调至其他班次或移出名单。")
         locked.save()
         old, new = changed_fields(before, snapshot(locked, CLASS_FIELDS))
         if new:

@@ -45,7 +45,6 @@ urlpatterns = [
          name="claim_rule_create"),
     path("hours/claim-rules/<int:pk>/", views_hours_settings.claim_rule_edit,
          name="claim_rule_edit"),
-    path("hours/category-caps/", views_hours_settings.category_caps, name="category_caps"),
     path("hours/policy/", views_hours_settings.hours_policy, name="hours_policy"),
     path("hours/policy/requirements/new/", views_hours_settings.requirement_edit,
          name="requirement_create"),

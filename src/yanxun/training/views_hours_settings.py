@@ -1,5 +1,5 @@
-"""Settings pages of the hours part: the claim rules table and the categories' annual caps
-(the centre), the cycle, conversion, presenter multiple, seal and cycle requirements (the
+"""Settings pages of the hours part: the claim rules table (the centre; it shows the
+categories' annual caps read-only — they are edited with the category, 培训类别), the cycle, conversion, presenter multiple, seal and cycle requirements (the
 administrator, rules.MANAGE_POLICY), and the export layouts (the centre)."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from yanxun.core.permissions import has_perm
 from yanxun.training import claims, exports, hours_settings, rules
 from yanxun.training.forms_hours import (
-    CategoryCapsForm,
     ClaimRuleForm,
     HoursPolicyForm,
     LayoutForm,
@@ -38,7 +38,7 @@ def _get(queryset, pk):
     return obj
 
 
-# --- claim rules and category caps (the centre) ------------------------------------------------
+# --- claim rules (the centre) ------------------------------------------------
 
 
 @login_required
@@ -49,7 +49,8 @@ def claim_rules(request):
         "page_title": "学时申报标准",
         "rules": ClaimRule.objects.select_related("category").order_by(
             "-is_active", "kind", "level", "name"),
-        "categories": Category.objects.all()})
+        "categories": Category.objects.all(),
+        "may_edit_categories": has_perm(request.user, rules.MANAGE_PROGRAMS)})
 
 
 @login_required
@@ -72,25 +73,6 @@ def claim_rule_edit(request, pk: int | None = None):
         "cancel_url": reverse("training:claim_rules"),
         "intro": "已认定的申报不受修改影响；每周期上限在学时档案中按认定先后计算，"
                  "修改上限后所有教师的档案即按新上限计算。"})
-
-
-@login_required
-def category_caps(request):
-    require(request.user, rules.ACCREDIT_HOURS, "无权修改类别学时上限。")
-    form = CategoryCapsForm(request.POST or None, categories=Category.objects.all())
-    if request.method == "POST" and form.is_valid():
-        try:
-            changed = hours_settings.category_caps_save(actor=request.user, caps=form.caps())
-        except ValidationError as exc:
-            form.add_service_error(exc)
-        else:
-            messages.success(request, f"已保存，{changed} 个类别的上限有变化。")
-            return redirect("training:category_caps")
-    return render(request, "form_page.html", {
-        "form": form, "page_title": "类别学时年度上限", "narrow": True,
-        "intro": "每个培训类别每年计入周期学时的上限（按认定先后计入，超出部分在学时档案中显示为不计入）。"
-                 "留空表示不设上限。类别本身在培训项目设置中维护。"
-                 if Category.objects.exists() else "还没有培训类别。"})
 
 
 # --- policy and requirements (the administrator) ------------------------------------------------

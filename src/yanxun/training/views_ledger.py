@@ -18,15 +18,13 @@ from yanxun.core.exports import XLSX_TYPE, content_disposition
 from yanxun.core.permissions import best_scope, has_perm, scoped
 from yanxun.org.enums import Stage
 from yanxun.org.models import School
-from yanxun.training import compliance, rules
+from yanxun.training import compliance, ledger_cache, rules
 from yanxun.training.certificates import hours_certificate_issue
 from yanxun.training.enums import ClaimStatus
 from yanxun.training.ledger import (
     LedgerState,
-    all_ledgers,
     cycle_choices,
     cycle_from_param,
-    load_rules,
     teacher_ledger,
 )
 from yanxun.training.models import Certificate, HourClaim
@@ -102,8 +100,7 @@ def compliance_page(request):
     teachers = ledger_teachers(user)
     policy = current_policy()
     cycle = cycle_from_param(policy, request.GET.get("cycle"))
-    hour_rules = load_rules(policy)
-    frame = all_ledgers(teachers, cycle, policy=policy, rules=hour_rules)
+    frame, hour_rules = ledger_cache.ledgers(teachers, cycle, policy=policy)
     schools = dict(scoped(School.objects.all(), user, rules.VIEW_LEDGER)
                    .filter(pk__in=frame["school_id"].unique().to_list())
                    .order_by("code").values_list("pk", "name"))

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from yanxun.core.listing import render_list
 from yanxun.core.permissions import has_perm
-from yanxun.training import lists_enrol, programs, rules
+from yanxun.training import audience_review, lists_enrol, programs, rules
 from yanxun.training import selectors_enrol as selectors
 from yanxun.training.eligibility import audience_of, audience_text
 from yanxun.training.enrolment import STAFF_ENROL_STATUSES
@@ -77,6 +77,10 @@ def program_edit(request, pk: int):
             form.add_service_error(exc, Program)
         else:
             messages.success(request, "项目已保存。")
+            waiting = len(audience_review.undecided(audience_review.mismatches(program)))
+            if waiting:
+                messages.warning(request, f"{waiting} 名已报名教师不再符合对象条件，"
+                                          "请在下方逐一或全部确认保留或取消报名。")
             return redirect("training:program_detail", pk=program.pk)
     return _form_page(request, form, f"编辑项目：{program.name}",
                       reverse("training:program_detail", args=[program.pk]))
@@ -90,7 +94,11 @@ def program_detail(request, pk: int):
     manage = selectors.may_manage_programs(request.user)
     program = selectors.with_schedule(Program.objects.filter(pk=program.pk)).get()
     views = selectors.class_views([program])[program.pk]
+    mismatches = audience_review.mismatches(program) if manage else []
+    undecided_ids = [m.enrolment.pk for m in audience_review.undecided(mismatches)]
     return render(request, "training/programs/program_detail.html", {
+        "mismatches": mismatches, "undecided_ids": undecided_ids,
+        "kept_count": len(mismatches) - len(undecided_ids),
         "program": program, "page_title": program.name, "manage": manage,
         "classes": views, "audience": audience_text(audience_of(program)),
         "transitions": [{"to": str(to), "label": programs.TRANSITION_VERBS[to]}
@@ -123,6 +131,44 @@ def program_transition(request, pk: int):
         messages.error(request, "；".join(exc.messages))
     else:
         messages.success(request, f"项目已转为「{ProgramStatus(to).label}」。")
+    return redirect("training:program_detail", pk=program.pk)
+
+
+def _enrolment_ids(request) -> list[int]:
+    return [int(v) for v in request.POST.getlist("enrolment") if v.isdigit() and len(v) < 19]
+
+
+@login_required
+@require_POST
+def audience_keep(request, pk: int):
+    """保留 the chosen teachers who no longer meet the audience rules (one or all)."""
+    program = selectors.program_for_manage(request.user, pk)
+    try:
+        kept = audience_review.audience_keep(actor=request.user, program=program,
+                                             enrolment_ids=_enrolment_ids(request))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已确认保留 {kept} 名教师的报名。")
+    return redirect("training:program_detail", pk=program.pk)
+
+
+@login_required
+@require_POST
+def audience_cancel(request, pk: int):
+    """取消报名 of the chosen teachers who no longer meet the audience rules (one or all)."""
+    program = selectors.program_for_manage(request.user, pk)
+    try:
+        cancelled = audience_review.audience_cancel(actor=request.user, program=program,
+                                                    enrolment_ids=_enrolment_ids(request))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        promoted = [e.teacher.name for c in cancelled for e in getattr(c, "promoted", [])]
+        text = f"已取消 {len(cancelled)} 名教师的报名。"
+        if promoted:
+            text += f"候补递补：{'、'.join(promoted)}。"
+        messages.success(request, text)
     return redirect("training:program_detail", pk=program.pk)
 
 
