@@ -73,6 +73,7 @@ def _chinese_errors(errors) -> list[dict]:
 
 from yanxun.accounts.api import router as accounts_router  # noqa: E402
 from yanxun.org.api import router as org_router  # noqa: E402
+from yanxun.review.api_judging import router as review_judging_router  # noqa: E402
 from yanxun.training.api_enrol import router as training_enrol_router  # noqa: E402
 from yanxun.training.api_hours import router as training_hours_router  # noqa: E402
 
@@ -80,3 +81,4 @@ api.add_router("/accounts", accounts_router)
 api.add_router("/org", org_router)
 api.add_router("/training", training_enrol_router)
 api.add_router("/training/hours", training_hours_router)
+api.add_router("/review/judging", review_judging_router)

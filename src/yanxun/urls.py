@@ -8,5 +8,6 @@ urlpatterns = [
     path("org/", include("yanxun.org.urls")),
     path("quality/", include("yanxun.quality.urls")),
     path("training/", include("yanxun.training.urls")),
+    path("review/", include("yanxun.review.urls")),
     path("api/", api.urls),
 ]

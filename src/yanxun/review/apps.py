@@ -9,3 +9,7 @@ class ReviewConfig(AppConfig):
     name = "yanxun.review"
     label = "review"
     verbose_name = "评审与评比"
+
+    def ready(self) -> None:
+        # Register the sidebar entries and the lists (`yanxun export <list>`).
+        from yanxun.review import navigation  # noqa: F401
