@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from tests.factories import UserFactory
 from tests.quality_web.exam_data import analysed_exam
 from tests.quality_web.item_data import with_items
+from tests.review_web.scoring_data import scoring_objects
 from tests.training.factories_checkin import TrainingClassFactory, enrol, session_now
 from tests.training.factories_enrol import matrix_training
 from tests.training.factories_hours import hours_objects
@@ -230,6 +231,111 @@ HOURS_PAGES: dict[str, list[Case]] = {
     ],
     # 学时申报导入: a school's import is its approval, so only school administrators.
     "core:imports:upload-hour_claims": [Case(page(403, **{SCHOOL_ADMIN: 200}))],
+}
+
+# 评审与评比 — scoring: the centre (RUN_REVIEWS) runs rounds, panels and the assignment; a
+# judge reaches only their own assignments (others with the right to score get 404, the rest
+# 403). The matrix round has a submitted score, so the POSTs below are refused alike for the
+# admin and the trainer (302 back with the message) and change nothing between roles.
+REVIEW_STAFF = {ADMIN: 200, TRAINER: 200}
+REVIEW_STAFF_POST = {ADMIN: 302, TRAINER: 302}
+SCORERS = {ADMIN: 200, LEADER: 200, TRAINER: 200, JUDGE: 200}
+NOT_MINE = {ADMIN: 404, LEADER: 404, TRAINER: 404}
+
+
+def _sc(attr: str, key: str = "pk"):
+    return lambda w: {key: getattr(scoring_objects(w), attr).pk}
+
+
+def _sc_round(w):
+    return {"pk": scoring_objects(w).round.pk}
+
+
+SCORING_PAGES: dict[str, list[Case]] = {
+    "review:rubric_list": [Case(page(403, **REVIEW_STAFF))],
+    "review:rubric_create": [Case(page(403, **REVIEW_STAFF))],
+    "review:rubric_edit": [Case(page(403, **REVIEW_STAFF), kwargs=_sc("template"))],
+    "review:rubric_copy": [
+        Case(page(405), kwargs=_sc("template")),
+        Case(page(403, **REVIEW_STAFF_POST), kwargs=_sc("template"), method="post",
+             label="POST"),
+    ],
+    "review:rubric_delete": [
+        Case(page(405), kwargs=_sc("rubric")),
+        Case(page(403, **REVIEW_STAFF_POST), kwargs=_sc("rubric"), method="post",
+             label="POST a round's copy (refused)"),
+    ],
+    "review:round_list": [Case(page(403, **REVIEW_STAFF))],
+    "review:round_create": [Case(page(403, **REVIEW_STAFF))],
+    "review:round_detail": [Case(page(403, **REVIEW_STAFF), kwargs=_sc_round)],
+    "review:round_edit": [Case(page(403, **REVIEW_STAFF), kwargs=_sc_round)],
+    "review:round_transition": [
+        Case(page(405), kwargs=_sc_round),
+        Case(page(403, **REVIEW_STAFF_POST), kwargs=_sc_round, method="post",
+             data=lambda w: {"to": "nowhere"}, label="POST an unknown status"),
+    ],
+    "review:round_entries": [Case(page(403, **REVIEW_STAFF), kwargs=_sc_round)],
+    "review:round_panel": [Case(page(403, **REVIEW_STAFF), kwargs=_sc_round)],
+    "review:panel_add": [
+        Case(page(405), kwargs=_sc_round),
+        Case(page(403, **REVIEW_STAFF_POST), kwargs=_sc_round, method="post",
+             data=lambda w: {"login": ""}, label="POST without a user"),
+    ],
+    "review:expert_create": [Case(page(403, **REVIEW_STAFF), kwargs=_sc_round)],
+    "review:panel_remove": [
+        Case(page(405), kwargs=lambda w: {"pk": scoring_objects(w).round.pk,
+                                          "judge_pk": scoring_objects(w).scored_judge.pk}),
+        Case(page(403, **REVIEW_STAFF_POST),
+             kwargs=lambda w: {"pk": scoring_objects(w).round.pk,
+                               "judge_pk": scoring_objects(w).scored_judge.pk},
+             method="post", label="POST a judge who scored (refused)"),
+    ],
+    "review:pair_rules": [Case(page(403, **REVIEW_STAFF), kwargs=_sc_round)],
+    "review:pair_rule_delete": [
+        Case(page(405), kwargs=_sc("rule")),
+        Case(page(403, **REVIEW_STAFF_POST), kwargs=_sc("rule"), method="post",
+             label="POST in a closed round (refused)"),
+    ],
+    "review:relation_list": [Case(page(403, **REVIEW_STAFF))],
+    "review:relation_delete": [
+        Case(page(405), kwargs=lambda w: {"pk": 999999}),
+        Case(page(403, **{ADMIN: 404, TRAINER: 404}), kwargs=lambda w: {"pk": 999999},
+             method="post", label="POST an unknown relation"),
+    ],
+    "review:assignment_run": [
+        Case(page(405), kwargs=_sc_round),
+        Case(page(403, **REVIEW_STAFF_POST), kwargs=_sc_round, method="post",
+             label="POST with scores (refused)"),
+    ],
+    "review:assignment_result": [Case(page(403, **REVIEW_STAFF), kwargs=_sc_round)],
+    "review:assignment_adjust": [
+        Case(page(405), kwargs=_sc_round),
+        Case(page(403, **REVIEW_STAFF_POST), kwargs=_sc_round, method="post",
+             data=lambda w: {"action": "nothing"}, label="POST an unknown action"),
+    ],
+    "review:round_scores": [Case(page(403, **REVIEW_STAFF), kwargs=_sc_round)],
+    "review:score_reopen": [
+        Case(page(405), kwargs=_sc("score")),
+        Case(page(403, **REVIEW_STAFF_POST), kwargs=_sc("score"), method="post",
+             label="POST without a reason (refused)"),
+    ],
+    "review:my_reviews": [Case(page(403, **SCORERS))],
+    "review:judge_round": [Case(page(403, **{**NOT_MINE, JUDGE: 200}), kwargs=_sc_round)],
+    "review:judge_score": [
+        Case(page(403, **{**NOT_MINE, JUDGE: 200}), kwargs=_sc("mine")),
+        Case(page(403, **{**NOT_MINE, JUDGE: 302}), kwargs=_sc("mine"), method="post",
+             data=lambda w: {"action": "draft"}, label="POST a draft"),
+    ],
+    "review:judge_abstain": [
+        Case(page(405), kwargs=_sc("mine")),
+        Case(page(403, **{**NOT_MINE, JUDGE: 400}), kwargs=_sc("mine"), method="post",
+             data=lambda w: {"reason": ""}, label="POST without a reason"),
+    ],
+    "review:judge_file": [
+        Case(page(403, **{**NOT_MINE, JUDGE: 200}),
+             kwargs=lambda w: {"pk": scoring_objects(w).mine.pk,
+                               "file_pk": scoring_objects(w).file.pk}),
+    ],
 }
 
 PAGES: dict[str, list[Case]] = {
@@ -539,6 +645,7 @@ PAGES: dict[str, list[Case]] = {
     # certificates, the school approves claims, the administrator sets the policy; the
     # certificate verification pages are public.
     **HOURS_PAGES,
+    **SCORING_PAGES,
     "api:openapi-json": [Case(expect(200))],
     "api:openapi-view": [Case(expect(200))],
     "api:api-root": [Case(expect(404))],
@@ -589,6 +696,22 @@ API: dict[tuple[str, str], list[Case]] = {
              label="teacher B"),
     ],
     ("get", "/api/training/hours/me/ledger"): [Case(api_expect(404, **{TEACHER: 200}))],
+    # 评审: a judge's own assignments; others who may score see an empty list, 404 for one.
+    ("get", "/api/review/judging/assignments"): [Case(api_expect(403, **SCORERS))],
+    ("get", "/api/review/judging/assignments/{assignment_id}"): [
+        Case(api_expect(403, **{**NOT_MINE, JUDGE: 200}),
+             kwargs=lambda w: {"assignment_id": scoring_objects(w).mine.pk}),
+    ],
+    ("post", "/api/review/judging/assignments/{assignment_id}/score"): [
+        Case(api_expect(403, **{**NOT_MINE, JUDGE: 200}),
+             kwargs=lambda w: {"assignment_id": scoring_objects(w).mine.pk},
+             data=lambda w: {"items": {}, "submit": False}, label="a draft"),
+    ],
+    ("post", "/api/review/judging/assignments/{assignment_id}/abstain"): [
+        Case(api_expect(403, **{**NOT_MINE, JUDGE: 400}),
+             kwargs=lambda w: {"assignment_id": scoring_objects(w).mine.pk},
+             data=lambda w: {"reason": ""}, label="without a reason"),
+    ],
 }
 
 

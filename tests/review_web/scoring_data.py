@@ -89,3 +89,42 @@ def _judge(user):
     from yanxun.core.enums import Role
 
     return grant(user, Role.JUDGE)
+
+
+def scoring_objects(world):
+    """What the role matrix needs of the scoring part, made once per test and kept on
+    `world`: a blind round in its scoring window with the world's judge (孙评委) on the
+    panel and assigned an entry with a file; another judge with a submitted score (so that
+    re-running the assignment, removing that judge and deleting the round's copy of the rubric
+    are refused for every role alike); a rubric template; a pin in a closed round (deleting
+    it is refused)."""
+    if getattr(world, "scoring", None) is not None:
+        return world.scoring
+    from types import SimpleNamespace
+
+    from django.core.files.base import ContentFile
+
+    from tests.review_web.factories import AssignmentFactory, RubricFactory, ScoreFactory
+    from yanxun.review.models import EntryFile
+
+    round_ = RoundFactory(name="矩阵初评")
+    judge = world.users["judge"]
+    RoundJudge.objects.create(round=round_, judge=judge)
+    mine = AssignmentFactory(round=round_, judge=judge, entry__teacher=world.teacher_a)
+    RoundEntry.objects.create(round=round_, entry=mine.entry)
+    upload = EntryFile(entry=mine.entry, field_key="plan", original_name="教学设计.pdf",
+                       content_type="application/pdf", size=9, sha256="0" * 64)
+    upload.file.save("plan.pdf", ContentFile(b"%PDF-1.4 x"), save=True)
+    scored = AssignmentFactory(round=round_, entry=mine.entry)
+    RoundJudge.objects.create(round=round_, judge=scored.judge)
+    score = ScoreFactory(assignment=scored)
+    closed = RoundFactory(competition=round_.competition, name="矩阵复评",
+                          status=RoundStatus.CLOSED)
+    RoundJudge.objects.create(round=closed, judge=judge)
+    rule = PairRule.objects.create(round=closed, judge=judge, entry=mine.entry,
+                                   kind=PairRuleKind.FORBID)
+    world.scoring = SimpleNamespace(
+        round=round_, mine=mine, file=upload, scored_judge=scored.judge, score=score,
+        rule=rule, template=RubricFactory(name="矩阵模板", is_template=True),
+        rubric=round_.rubric)
+    return world.scoring
