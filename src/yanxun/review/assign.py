@@ -20,8 +20,9 @@ from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q
+from django.utils import timezone
 
 from yanxun.core.audit import audit_record
 from yanxun.core.models import AuditLog
@@ -322,10 +323,26 @@ def _write(round_: Round, new: list[tuple[int, int]], sources: dict, entry_ids: 
                 kept[judge, entry].position = n
                 moved.append(kept[judge, entry])
             else:
-                rows.append(Assignment(round=round_, judge_id=judge, entry_id=entry,
-                                       source=sources[(judge, entry)], position=n))
+                rows.append((judge, entry, str(sources[(judge, entry)]), n))
     Assignment.objects.bulk_update(moved, ["position"])
-    Assignment.objects.bulk_create(rows, batch_size=2000)
+    _insert(round_.pk, rows)
+
+
+def _insert(round_id: int, rows: list[tuple[int, int, str, int]]) -> None:
+    """(judge, entry, source, position) rows in one executemany: 9,000 rows through
+    bulk_create spend most of the run building model instances and compiling SQL."""
+    if not rows:
+        return
+    fields = [Assignment._meta.get_field(name) for name in
+              ("round", "judge", "entry", "source", "position", "created_at")]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    sql = (f"INSERT INTO {quote(Assignment._meta.db_table)} ({columns}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(round_id, j, e, source, position, now)
+                                 for j, e, source, position in rows])
 
 
 # --- what the result page shows ----------------------------------------------------------------
