@@ -22,12 +22,11 @@ Two parts.
 from __future__ import annotations
 
 import argparse
-from datetime import timedelta
 import statistics
 import time
+from datetime import timedelta
 
 import numpy as np
-
 from common import instance, machine, say
 
 ENTRIES, JUDGES, PER_ENTRY, SCHOOLS, GROUP_SIZE = 3000, 150, 3, 100, 5

@@ -393,7 +393,7 @@ def _new_password() -> str:
             return password
 
 
-def _expert_username() -> str:
+def new_expert_username() -> str:
     taken = set(User.objects.filter(username__regex=r"^zj[0-9]{4,}$")
                 .values_list("username", flat=True))
     number = len(taken) + 1
@@ -428,7 +428,7 @@ def expert_create(*, actor, round_: Round, name: str, phone: str, affiliation: s
         round_ = _lock(round_)
         _status_in(round_, (R.SETUP, R.SCORING), "调整评委")
         until = judge_role_until(round_)
-        user = User(username=_expert_username(), name=name, phone=phone,
+        user = User(username=new_expert_username(), name=name, phone=phone,
                     must_change_password=True, expires_at=until)
         validate_password(password, user)
         user.password = make_password(password)
