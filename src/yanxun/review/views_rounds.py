@@ -74,8 +74,8 @@ def rubric_list(request):
     templates = list(rubrics.rubric_templates())
     return render(request, "review/scoring/rubric_list.html", {
         "page_title": "评价量表", "templates": [
-            {"rubric": r, "full": sum((i.max_score for i in r.items.all()), Decimal("0")),
-             "used": r.rounds.exists()} for r in templates]})
+            {"rubric": r, "full": sum((i.max_score for i in r.items.all()), Decimal("0"))}
+            for r in templates]})
 
 
 def _rubric_page(request, rubric: Rubric | None, form: RubricForm, rows: list[dict],
