@@ -29,6 +29,7 @@ from yanxun.core.models import AuditLog
 from yanxun.core.permissions import has_perm
 from yanxun.org.models import EducationGroup, StaffMember, Teacher
 from yanxun.review import rules
+from yanxun.review.assignment import Assignment as Solution
 from yanxun.review.assignment import assign_judges
 from yanxun.review.enums import AssignmentSource, PairRuleKind, RoundStatus, ScoreStatus
 from yanxun.review.models import (
@@ -271,8 +272,8 @@ def _solve(round_: Round, entry_ids, judge_ids, forbidden, fixed, seed):
     """review.assignment over readable labels (its messages name codes and judges), mapped
     back to ids."""
     entry_label, judge_label = _labels(round_, entry_ids, judge_ids)
-    entry_of = {label: pk for pk, label in entry_label.items()}
-    judge_of = {label: pk for pk, label in judge_label.items()}
+    entry_of: dict[Hashable, int] = {label: pk for pk, label in entry_label.items()}
+    judge_of: dict[Hashable, int] = {label: pk for pk, label in judge_label.items()}
     result = assign_judges(
         [entry_label[e] for e in entry_ids], [judge_label[j] for j in judge_ids],
         round_.judges_per_entry,
@@ -283,7 +284,7 @@ def _solve(round_: Round, entry_ids, judge_ids, forbidden, fixed, seed):
 
 @dataclass(frozen=True)
 class _Mapped:
-    inner: object
+    inner: Solution
     entry_of: dict[Hashable, int]
     judge_of: dict[Hashable, int]
 
@@ -333,10 +334,10 @@ def _insert(round_id: int, rows: list[tuple[int, int, str, int]]) -> None:
     bulk_create spend most of the run building model instances and compiling SQL."""
     if not rows:
         return
-    fields = [Assignment._meta.get_field(name) for name in
-              ("round", "judge", "entry", "source", "position", "created_at")]
+    column = {f.name: str(f.column) for f in Assignment._meta.concrete_fields}
+    fields = ("round", "judge", "entry", "source", "position", "created_at")
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(column[name]) for name in fields)
     sql = (f"INSERT INTO {quote(Assignment._meta.db_table)} ({columns}) "
            f"VALUES ({', '.join(['%s'] * len(fields))})")
     now = connection.ops.adapt_datetimefield_value(timezone.now())

@@ -102,7 +102,8 @@ def _check_round(round_: Round) -> None:
         errors.append("「去掉最高最低分的最少评分数」至少为 3。")
     if round_.max_spread is not None and round_.max_spread <= 0:
         errors.append("评分极差预警线应大于 0。")
-    if round_.tie_break_item_id and round_.tie_break_item.rubric_id != round_.rubric_id:
+    item = round_.tie_break_item if round_.tie_break_item_id else None
+    if item is not None and item.rubric_id != round_.rubric_id:
         errors.append("同分比较的评价项目须是本轮量表中的项目。")
     if errors:
         raise ValidationError(errors)
@@ -260,8 +261,11 @@ def advancing(ranked: Sequence[tuple[int, int]], *, top_n: int | None = None,
         by_group.setdefault(group_id, []).append(entry_id)
     out = []
     for ids in by_group.values():
-        take = top_n if top_n is not None else max(1, math.floor(len(ids) * top_share + Decimal(
-            "1e-9")))
+        if top_n is not None:
+            take = top_n
+        else:
+            assert top_share is not None
+            take = max(1, math.floor(len(ids) * top_share + Decimal("1e-9")))
         out.extend(ids[:take])
     return out
 

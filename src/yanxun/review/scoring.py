@@ -197,11 +197,11 @@ def entry_view(entry: Entry, round_: Round) -> EntryView:
     blind = round_.blind
     shown = _visible_fields(entry, blind)
     data = entry.form_data or {}
-    fields = [(f.get("label", f.get("key")), f.get("kind", FieldKind.TEXT),
+    fields = [(str(f.get("label") or f.get("key")), str(f.get("kind", FieldKind.TEXT)),
                str(data.get(f.get("key"), "") or ""))
               for f in shown if f.get("kind") != FieldKind.FILE]
-    keys = [f.get("key") for f in shown if f.get("kind") == FieldKind.FILE]
-    labels = {f.get("key"): f.get("label", f.get("key")) for f in shown}
+    keys = [str(f.get("key")) for f in shown if f.get("kind") == FieldKind.FILE]
+    labels = {str(f.get("key")): str(f.get("label") or f.get("key")) for f in shown}
     files = []
     for key in keys:
         for n, item in enumerate(f for f in entry.files.all() if f.field_key == key):
@@ -219,7 +219,7 @@ def entry_view(entry: Entry, round_: Round) -> EntryView:
 def entry_file(assignment: Assignment, file_pk: int) -> tuple[EntryFile, str]:
     """A file of the assigned entry the judge may open, with the name to serve it under."""
     entry = assignment.entry
-    shown = {f.get("key") for f in _visible_fields(entry, assignment.round.blind)
+    shown = {str(f.get("key")) for f in _visible_fields(entry, assignment.round.blind)
              if f.get("kind") == FieldKind.FILE}
     files = [f for f in entry.files.all() if f.field_key in shown]
     for key in shown:
@@ -234,7 +234,7 @@ def entry_file(assignment: Assignment, file_pk: int) -> tuple[EntryFile, str]:
 @dataclass(frozen=True)
 class PeerScore:
     label: str  # 评委 1, 评委 2 … (never a name)
-    total: Decimal
+    total: Decimal | None
     comment: str
 
 
