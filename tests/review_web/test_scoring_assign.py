@@ -72,6 +72,20 @@ def test_rerun_replaces_automatic_assignments_and_keeps_pins(cw, world):
     assert Assignment.objects.filter(round=cw.round).count() == 8
 
 
+def test_rerun_keeps_manual_adjustments(cw, world):
+    trainer = world.users["trainer"]
+    assign.assignment_run(actor=trainer, round_=cw.round)
+    a = Assignment.objects.filter(round=cw.round, entry=cw.entries["e1"]).order_by("pk").first()
+    Assignment.objects.filter(round=cw.round, entry=cw.entries["e1"]).exclude(pk=a.pk).delete()
+    added = assign.assignment_add(actor=trainer, round_=cw.round, judge=next(
+        u for n, u in cw.judges.items() if n != "jA" and u.pk != a.judge_id),
+        entry=cw.entries["e1"])
+    again = assign.assignment_run(actor=trainer, round_=cw.round)
+    assert (again.kept, again.written) == (1, 7)
+    assert Assignment.objects.filter(pk=added.pk, source=AssignmentSource.MANUAL).exists()
+    assert Assignment.objects.filter(round=cw.round).count() == 8
+
+
 def test_a_pin_that_conflicts_is_refused_and_nothing_changes(cw, world):
     trainer = world.users["trainer"]
     assign.assignment_run(actor=trainer, round_=cw.round)

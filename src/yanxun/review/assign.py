@@ -216,8 +216,8 @@ def _labels(round_: Round, entry_ids: list[int], judge_ids: list[int]
 def assignment_run(*, actor, round_: Round, fill_gaps: bool = False,
                    seed: int | None = None) -> RunResult:
     """Assign the round's panel to its entries, k judges each, with no conflict and loads
-    as even as the conflicts allow. Replaces the automatic and manual assignments; pins
-    (PairRule pin) are kept. Once anyone has scored, only `fill_gaps` may run: every
+    as even as the conflicts allow. Replaces the automatic assignments; pins (PairRule pin)
+    and staff's manual adjustments are kept (and count towards k and the loads). Once anyone has scored, only `fill_gaps` may run: every
     existing assignment is kept and only missing judges are added. Infeasible coverage
     still writes the best partial assignment and returns the shortfalls; contradictory
     pins write nothing."""
@@ -243,7 +243,9 @@ def _run(actor, round_: Round, fill_gaps: bool, seed: int) -> RunResult:
         round=round_).values_list("pk", "judge_id", "entry_id", "source")}
     pins = set(PairRule.objects.filter(round=round_, kind=PairRuleKind.PIN)
                .values_list("judge_id", "entry_id"))
-    keep = set(existing) if fill_gaps else {pair for pair in existing if pair in pins}
+    keep = set(existing) if fill_gaps else {
+        pair for pair, (_, source) in existing.items()
+        if pair in pins or source == AssignmentSource.MANUAL}
     # A judge who abstained keeps the record but does not count: the entry needs another.
     abstained = set(Assignment.objects.filter(round=round_, score__status=ScoreStatus.ABSTAINED)
                     .values_list("judge_id", "entry_id"))
