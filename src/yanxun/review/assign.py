@@ -396,11 +396,13 @@ def coverage(round_: Round) -> Coverage:
 
 def conflicting_assignments(round_: Round) -> list[tuple[Assignment, list[str]]]:
     """Assignments that conflict now (a relation declared after the run, a moved teacher)."""
-    assignments = list(Assignment.objects.filter(round=round_).select_related("judge", "entry"))
+    rows = Assignment.objects.filter(round=round_).values_list("pk", "judge_id", "entry_id")
     index = conflict_index(round_)
-    bad = index.pairs({a.judge_id for a in assignments})
-    return [(a, index.reasons(a.judge_id, a.entry_id)) for a in assignments
-            if (a.judge_id, a.entry_id) in bad]
+    pairs = {(j, e): pk for pk, j, e in rows}
+    forbidden = index.pairs({j for j, _ in pairs})
+    bad = [pk for pair, pk in pairs.items() if pair in forbidden]
+    found = Assignment.objects.filter(pk__in=bad).select_related("judge", "entry").order_by("pk")
+    return [(a, index.reasons(a.judge_id, a.entry_id)) for a in found]
 
 
 # --- staff adjustments ---------------------------------------------------------------------------
