@@ -24,6 +24,7 @@ from tests.quality_web.exam_data import analysed_exam
 from tests.quality_web.item_data import with_items
 from tests.review_web.factories_entries import matrix_review
 from tests.review_web.results_data import results_objects
+from tests.review_web.scoring_data import scoring_objects
 from tests.training.factories_checkin import TrainingClassFactory, enrol, session_now
 from tests.training.factories_enrol import matrix_training
 from tests.training.factories_hours import hours_objects
@@ -412,6 +413,111 @@ REVIEW_RESULT_PAGES: dict[str, list[Case]] = {
 }
 
 
+# 评审与评比 — scoring: the centre (RUN_REVIEWS) runs rounds, panels and the assignment; a
+# judge reaches only their own assignments (others with the right to score get 404, the rest
+# 403). The matrix round has a submitted score, so the POSTs below are refused alike for the
+# admin and the trainer (302 back with the message) and change nothing between roles.
+REVIEW_STAFF = {ADMIN: 200, TRAINER: 200}
+REVIEW_STAFF_POST = {ADMIN: 302, TRAINER: 302}
+SCORERS = {ADMIN: 200, LEADER: 200, TRAINER: 200, JUDGE: 200}
+NOT_MINE = {ADMIN: 404, LEADER: 404, TRAINER: 404}
+
+
+def _sc(attr: str, key: str = "pk"):
+    return lambda w: {key: getattr(scoring_objects(w), attr).pk}
+
+
+def _sc_round(w):
+    return {"pk": scoring_objects(w).round.pk}
+
+
+SCORING_PAGES: dict[str, list[Case]] = {
+    "review:rubric_list": [Case(page(403, **REVIEW_STAFF))],
+    "review:rubric_create": [Case(page(403, **REVIEW_STAFF))],
+    "review:rubric_edit": [Case(page(403, **REVIEW_STAFF), kwargs=_sc("template"))],
+    "review:rubric_copy": [
+        Case(page(405), kwargs=_sc("template")),
+        Case(page(403, **REVIEW_STAFF_POST), kwargs=_sc("template"), method="post",
+             label="POST"),
+    ],
+    "review:rubric_delete": [
+        Case(page(405), kwargs=_sc("rubric")),
+        Case(page(403, **REVIEW_STAFF_POST), kwargs=_sc("rubric"), method="post",
+             label="POST a round's copy (refused)"),
+    ],
+    "review:round_list": [Case(page(403, **REVIEW_STAFF))],
+    "review:round_create": [Case(page(403, **REVIEW_STAFF))],
+    "review:round_detail": [Case(page(403, **REVIEW_STAFF), kwargs=_sc_round)],
+    "review:round_edit": [Case(page(403, **REVIEW_STAFF), kwargs=_sc_round)],
+    "review:round_transition": [
+        Case(page(405), kwargs=_sc_round),
+        Case(page(403, **REVIEW_STAFF_POST), kwargs=_sc_round, method="post",
+             data=lambda w: {"to": "nowhere"}, label="POST an unknown status"),
+    ],
+    "review:round_entries": [Case(page(403, **REVIEW_STAFF), kwargs=_sc_round)],
+    "review:round_panel": [Case(page(403, **REVIEW_STAFF), kwargs=_sc_round)],
+    "review:panel_add": [
+        Case(page(405), kwargs=_sc_round),
+        Case(page(403, **REVIEW_STAFF_POST), kwargs=_sc_round, method="post",
+             data=lambda w: {"login": ""}, label="POST without a user"),
+    ],
+    "review:expert_create": [Case(page(403, **REVIEW_STAFF), kwargs=_sc_round)],
+    "review:panel_remove": [
+        Case(page(405), kwargs=lambda w: {"pk": scoring_objects(w).round.pk,
+                                          "judge_pk": scoring_objects(w).scored_judge.pk}),
+        Case(page(403, **REVIEW_STAFF_POST),
+             kwargs=lambda w: {"pk": scoring_objects(w).round.pk,
+                               "judge_pk": scoring_objects(w).scored_judge.pk},
+             method="post", label="POST a judge who scored (refused)"),
+    ],
+    "review:pair_rules": [Case(page(403, **REVIEW_STAFF), kwargs=_sc_round)],
+    "review:pair_rule_delete": [
+        Case(page(405), kwargs=_sc("rule")),
+        Case(page(403, **REVIEW_STAFF_POST), kwargs=_sc("rule"), method="post",
+             label="POST in a closed round (refused)"),
+    ],
+    "review:relation_list": [Case(page(403, **REVIEW_STAFF))],
+    "review:relation_delete": [
+        Case(page(405), kwargs=lambda w: {"pk": 999999}),
+        Case(page(403, **{ADMIN: 404, TRAINER: 404}), kwargs=lambda w: {"pk": 999999},
+             method="post", label="POST an unknown relation"),
+    ],
+    "review:assignment_run": [
+        Case(page(405), kwargs=_sc_round),
+        Case(page(403, **REVIEW_STAFF_POST), kwargs=_sc_round, method="post",
+             label="POST with scores (refused)"),
+    ],
+    "review:assignment_result": [Case(page(403, **REVIEW_STAFF), kwargs=_sc_round)],
+    "review:assignment_adjust": [
+        Case(page(405), kwargs=_sc_round),
+        Case(page(403, **REVIEW_STAFF_POST), kwargs=_sc_round, method="post",
+             data=lambda w: {"action": "nothing"}, label="POST an unknown action"),
+    ],
+    "review:round_scores": [Case(page(403, **REVIEW_STAFF), kwargs=_sc_round)],
+    "review:score_reopen": [
+        Case(page(405), kwargs=_sc("score")),
+        Case(page(403, **REVIEW_STAFF_POST), kwargs=_sc("score"), method="post",
+             label="POST without a reason (refused)"),
+    ],
+    "review:my_reviews": [Case(page(403, **SCORERS))],
+    "review:judge_round": [Case(page(403, **{**NOT_MINE, JUDGE: 200}), kwargs=_sc_round)],
+    "review:judge_score": [
+        Case(page(403, **{**NOT_MINE, JUDGE: 200}), kwargs=_sc("mine")),
+        Case(page(403, **{**NOT_MINE, JUDGE: 302}), kwargs=_sc("mine"), method="post",
+             data=lambda w: {"action": "draft"}, label="POST a draft"),
+    ],
+    "review:judge_abstain": [
+        Case(page(405), kwargs=_sc("mine")),
+        Case(page(403, **{**NOT_MINE, JUDGE: 400}), kwargs=_sc("mine"), method="post",
+             data=lambda w: {"reason": ""}, label="POST without a reason"),
+    ],
+    "review:judge_file": [
+        Case(page(403, **{**NOT_MINE, JUDGE: 200}),
+             kwargs=lambda w: {"pk": scoring_objects(w).mine.pk,
+                               "file_pk": scoring_objects(w).file.pk}),
+    ],
+}
+
 PAGES: dict[str, list[Case]] = {
     "core:dashboard": [Case(page(200))],
     "core:audit_log": [Case(page(403, **{ADMIN: 200}))],
@@ -739,6 +845,7 @@ PAGES: dict[str, list[Case]] = {
     "notifications:read_all": [Case(page(405)), Case(page(302), method="post", label="POST")],
     **REVIEW_ENTRY_PAGES,
     **REVIEW_RESULT_PAGES,
+    **SCORING_PAGES,
     "api:openapi-json": [Case(expect(200))],
     "api:openapi-view": [Case(expect(200))],
     "api:api-root": [Case(expect(404))],
@@ -828,6 +935,22 @@ API: dict[tuple[str, str], list[Case]] = {
     ],
     ("get", "/api/review/notices/{token}"): [
         Case(expect(200), kwargs=lambda w: {"token": results_objects(w).notice.token})],
+    # 评审: a judge's own assignments; others who may score see an empty list, 404 for one.
+    ("get", "/api/review/judging/assignments"): [Case(api_expect(403, **SCORERS))],
+    ("get", "/api/review/judging/assignments/{assignment_id}"): [
+        Case(api_expect(403, **{**NOT_MINE, JUDGE: 200}),
+             kwargs=lambda w: {"assignment_id": scoring_objects(w).mine.pk}),
+    ],
+    ("post", "/api/review/judging/assignments/{assignment_id}/score"): [
+        Case(api_expect(403, **{**NOT_MINE, JUDGE: 200}),
+             kwargs=lambda w: {"assignment_id": scoring_objects(w).mine.pk},
+             data=lambda w: {"items": {}, "submit": False}, label="a draft"),
+    ],
+    ("post", "/api/review/judging/assignments/{assignment_id}/abstain"): [
+        Case(api_expect(403, **{**NOT_MINE, JUDGE: 400}),
+             kwargs=lambda w: {"assignment_id": scoring_objects(w).mine.pk},
+             data=lambda w: {"reason": ""}, label="without a reason"),
+    ],
 }
 
 

@@ -75,6 +75,7 @@ from yanxun.accounts.api import router as accounts_router  # noqa: E402
 from yanxun.notifications.api import router as notifications_router  # noqa: E402
 from yanxun.org.api import router as org_router  # noqa: E402
 from yanxun.review.api_entries import router as review_entries_router  # noqa: E402
+from yanxun.review.api_judging import router as review_judging_router  # noqa: E402
 from yanxun.review.api_results import router as review_results_router  # noqa: E402
 from yanxun.training.api_enrol import router as training_enrol_router  # noqa: E402
 from yanxun.training.api_hours import router as training_hours_router  # noqa: E402
@@ -86,3 +87,4 @@ api.add_router("/training/hours", training_hours_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/review", review_entries_router)
 api.add_router("/review", review_results_router)
+api.add_router("/review/judging", review_judging_router)
