@@ -11,19 +11,74 @@ import pytest
 from yanxun.accounts.models import RoleAssignment
 from yanxun.org.demo import build_demo
 from yanxun.org.models import District
+from yanxun.review.demo import wipe_review
 from yanxun.review.demo_entries import build, wipe
 from yanxun.review.entries import missing_by_entry, sniff
-from yanxun.review.enums import CompetitionStatus, EntryStatus
-from yanxun.review.models import Competition, CompetitionGroup, Entry, EntryFile
+from yanxun.review.enums import (
+    CompetitionStatus,
+    EntryStatus,
+    NoticeStatus,
+    ObjectionStatus,
+    RoundKind,
+    RoundStatus,
+    ScoreStatus,
+)
+from yanxun.review.models import (
+    Assignment,
+    Award,
+    Competition,
+    CompetitionGroup,
+    Entry,
+    EntryFile,
+    Objection,
+    PublicNotice,
+    Round,
+    Score,
+)
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 E = EntryStatus
 
 
 @pytest.fixture
-def district(db):
+def built(db):
+    """A small demo district with every step, the review step included."""
     build_demo(seed=7, teachers=600, schools=12)
     return District.objects.get()
+
+
+@pytest.fixture
+def district(built):
+    """The same district with the review step's records removed (its --reset), for the
+    entries part's own build."""
+    wipe_review(None)
+    assert Competition.objects.count() == 0
+    return built
+
+
+def test_the_review_step_leaves_two_released_competitions_and_one_open_for_the_judge(built):
+    """The issue's demo: two finished competitions (a blind online round and a live round)
+    with scores, a notice and an objection, one open for scoring by the demo judge."""
+    by_status = dict(Competition.objects.values_list("name", "status"))
+    assert by_status == {"2026 年初中数学优质课评比": CompetitionStatus.PUBLISHED,
+                         "2026 年小学作业设计评比": CompetitionStatus.PUBLISHED,
+                         "2026 年教学基本功大赛": CompetitionStatus.REVIEWING}
+    maths = Competition.objects.get(name="2026 年初中数学优质课评比")
+    assert [(r.kind, r.blind, r.status) for r in maths.rounds.order_by("position")] == [
+        (RoundKind.ONLINE, True, RoundStatus.FINALISED), (RoundKind.LIVE, False, RoundStatus.FINALISED)]
+    for name in ("2026 年初中数学优质课评比", "2026 年小学作业设计评比"):
+        notice = PublicNotice.objects.get(competition__name=name)
+        assert notice.status == NoticeStatus.CLOSED
+        assert Award.objects.filter(competition__name=name).exists()
+    objections = Objection.objects.all()
+    assert objections.count() >= 1
+    assert all(o.status != ObjectionStatus.SUBMITTED and o.answer for o in objections)
+    open_round = Round.objects.get(competition__name="2026 年教学基本功大赛")
+    assert (open_round.status, open_round.blind) == (RoundStatus.SCORING, True)
+    judge_scores = Score.objects.filter(assignment__round=open_round,
+                                        assignment__judge__username="judge")
+    assert Assignment.objects.filter(round=open_round, judge__username="judge").count() > \
+        judge_scores.filter(status=ScoreStatus.SUBMITTED).count() > 0
 
 
 def _fingerprint():
