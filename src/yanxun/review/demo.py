@@ -6,6 +6,9 @@ publication and certificates (demo_results). 教学基本功大赛 stays open fo
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from django.db.models import Q
 
 from yanxun.accounts.models import User
@@ -14,6 +17,8 @@ from yanxun.review import demo_entries
 from yanxun.review.demo_results import build_results_demo
 from yanxun.review.demo_scoring import build_scoring_demo
 from yanxun.review.models import Relation, RoundJudge, Rubric
+
+ENTRIES_CLOSED = datetime(2026, 4, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def wipe_review(ctx: DemoContext) -> None:
@@ -31,7 +36,10 @@ def wipe_review(ctx: DemoContext) -> None:
 
 @demo_step("review", order=250, wipe=wipe_review)
 def build_review(ctx: DemoContext) -> None:
-    built = demo_entries.build(ctx.district, ctx.rng("review.entries"))
+    # One timeline: entries close in spring, the finished competitions are scored in May and
+    # June and their notices end before the demo's reference date (30 June); the third
+    # competition is scored now, by the demo judge.
+    built = demo_entries.build(ctx.district, ctx.rng("review.entries"), now=ENTRIES_CLOSED)
     build_scoring_demo(ctx.district, ctx.rng("review.scoring"),
                        finished=[built.maths_lessons.competition, built.homework.competition],
                        open_=built.basic_skills.competition)
