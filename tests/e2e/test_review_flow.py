@@ -228,6 +228,9 @@ def test_competition_to_certificate(live_server, page: Page, browser: Browser, w
     matrix = np.array([[sum(SCORES[c][0]), sum(SCORES[c][1])] for c in sorted(SCORES)])
     icc = aggregate.icc_from_matrix(matrix)
     expected = [f"{getattr(icc, key):.3f}" for key in aggregate.ICC_KEYS]
+    # By hand: BMS 297.5 / 3, WMS 17, JMS 8, EMS 20, so ICC(1,1) = 82.17 / 116.17 = 0.707,
+    # ICC(3,1) = 79.17 / 119.17 = 0.664, ICC(3,k) = 79.17 / 99.17 = 0.798.
+    assert expected == ["0.707", "0.700", "0.664", "0.829", "0.823", "0.798"]
     [agreement] = cells(page, '[data-testid="agreement"]')
     assert agreement[:7] == ["全部作品", *expected]
     corr = np.corrcoef(matrix[:, 0], matrix[:, 1])[0, 1]
