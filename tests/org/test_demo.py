@@ -64,8 +64,9 @@ def test_small_demo_has_exact_counts(small):
     assert Subject.objects.count() == 23
     assert StaffMember.objects.filter(kind=StaffKind.FULL_TIME).count() == 30
     assert StaffMember.objects.exclude(kind=StaffKind.FULL_TIME).count() == 3
-    # 300 teachers + 30 staff + admin, leader, school admin, judge
-    assert User.objects.count() == 334
+    # 300 teachers + 30 staff + admin, leader, school admin, judge + the review demo's 7
+    # outside experts (temporary judge accounts)
+    assert User.objects.count() == 341
     roles = Counter(RoleAssignment.objects.values_list("role", flat=True))
     assert roles == {"teacher": 300, "trainer": 30, "admin": 1, "leader": 1,
                      "school_admin": 1, "judge": 1, "studio_host": 1}
@@ -140,7 +141,7 @@ def test_other_parameters_are_refused_without_reset_and_rebuilt_with_it(small):
     built, status = build_demo(seed=7, teachers=320, schools=12, reset=True)
     assert built is True
     assert Teacher.objects.count() == 320
-    assert User.objects.count() == 354
+    assert User.objects.count() == 361
     assert demo_status().teachers == 320
 
 

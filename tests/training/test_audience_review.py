@@ -107,8 +107,9 @@ def test_cancel_all_goes_through_the_transition_and_promotes_the_waiting(world,
         ("training.enrolment.promote", "郑候补 · 初中数学新课标研修 1班", "候补递补：周小学被移出"),
     ]
     teacher = Enrolment.objects.get(teacher__name="周小学").teacher
-    assert [n.text for n in notices_for(teacher)] == [
-        "「初中数学新课标研修」您已被移出名单。原因：不再符合项目对象条件：仅面向初中学段"]
+    assert [(n.title, n.body) for n in notices_for(teacher.user)] == [
+        ("移出名单：初中数学新课标研修",
+         "您已被移出1班名单。原因：不再符合项目对象条件：仅面向初中学段")]
     assert response.context["mismatches"] == []
 
 
