@@ -78,10 +78,13 @@ def live_api(tmp_path_factory):
                             capture_output=True, text=True)
     tokens = seeded.stdout.strip().rsplit("TOKENS=", 1)[1].split("|")
     port = _free_port()
+    # The server's log goes to a file: a pipe nobody reads fills up after some thousand
+    # logged 4xx responses and then blocks the server on its next write.
+    log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed in the finally below
     server = subprocess.Popen(
         [py, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
          "--workers", "1", "--no-ws", "yanxun.wsgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -90,6 +93,7 @@ def live_api(tmp_path_factory):
     finally:
         server.terminate()
         server.wait(timeout=10)
+        log.close()
         drop()
 
 
