@@ -24,6 +24,7 @@ from yanxun.core.models import AuditLog
 from yanxun.review.entries import (
     PPTX,
     EntryInput,
+    blind_file_name,
     entry_create,
     entry_file_response,
     entry_restore,
@@ -265,7 +266,7 @@ def test_file_served_by_name_or_blind(world):
     _, group = competition_with_group()
     entry = submitted(world.teacher_a, group)
     entry_file = EntryFile.objects.select_related("entry__competition").get(entry=entry)
-    named = entry_file_response(entry_file, blind=False)
+    named = entry_file_response(entry_file)
     assert named["Content-Type"] == "application/pdf"
     assert named["Content-Disposition"] == (
         "attachment; filename=\"-.pdf\"; filename*=UTF-8''%E5%87%BD%E6%95%B0%E7%9A%84%E6%A6%82"
@@ -273,7 +274,7 @@ def test_file_served_by_name_or_blind(world):
     assert (named["X-Content-Type-Options"], named["Cache-Control"]) == ("nosniff",
                                                                         "private, no-store")
     assert b"".join(named.streaming_content) == PDF_BYTES
-    blind = entry_file_response(entry_file, blind=True)
+    blind = entry_file_response(entry_file, name=blind_file_name(entry_file))
     assert blind["Content-Disposition"] == (
         "attachment; filename=\"A0001-.pdf\"; filename*=UTF-8''A0001-%E6%95%99%E5%AD%A6%E8%AE"
         "%BE%E8%AE%A1.pdf")

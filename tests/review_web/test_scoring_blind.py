@@ -93,8 +93,10 @@ def test_a_blind_round_leaks_no_identity_anywhere(world):
     assert leaks == {name: [] for name in responses}
     download = responses["材料下载"]
     assert download["Content-Disposition"] == (
-        "attachment; filename*=utf-8''" + quote("A0101-教学设计.pdf"))
-    assert download["Content-Type"] == "application/pdf"
+        "attachment; filename=\"A0101-.pdf\"; filename*=UTF-8''" + quote("A0101-教学设计.pdf"))
+    assert (download["Content-Type"], download["X-Content-Type-Options"],
+            download["Content-Security-Policy"]) == ("application/pdf", "nosniff",
+                                                     "default-src 'none'; sandbox")
     detail = responses["API 作品详情"].json()
     assert (detail["blind"], detail["authors"], detail["school"]) == (True, [], "")
     assert [f["name"] for f in detail["files"]] == ["A0101-教学设计.pdf"]

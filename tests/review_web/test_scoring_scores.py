@@ -17,8 +17,9 @@ from tests.review_web.factories import (
 )
 from yanxun.core.models import AuditLog
 from yanxun.review import scoring
+from yanxun.review.entries import blind_file_name
 from yanxun.review.enums import PeerVisibility, RoundStatus, ScoreStatus
-from yanxun.review.models import Assignment, RoundJudge, Score
+from yanxun.review.models import Assignment, EntryFile, RoundJudge, Score
 
 S = ScoreStatus
 
@@ -189,8 +190,12 @@ def test_entry_view_hides_identity_in_blind_rounds(world):
     view = scoring.entry_view(entry, open_round)
     assert (view.fields[-1], view.authors, view.school) == (
         ("作者简介", "textarea", "张晓明简介"), ["张晓明", "李秋华"], "城东实验学校")
-    assert scoring.blind_filename(entry, "plan", "张晓明-教学设计.PDF") == "A0077-教学设计.pdf"
-    assert scoring.blind_filename(entry, "plan", "x.docx", 1) == "A0077-教学设计-2.docx"
+    pdf = EntryFile(entry=entry, field_key="plan", original_name="张晓明-教学设计.PDF",
+                    content_type="application/pdf")
+    docx = EntryFile(entry=entry, field_key="plan", original_name="x.doc", content_type=(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"))
+    assert blind_file_name(pdf) == "A0077-教学设计.pdf"
+    assert blind_file_name(docx, 1) == "A0077-教学设计-2.docx"  # the type found, not the name
 
 
 def test_judge_assignment_lookup(job, world):

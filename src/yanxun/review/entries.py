@@ -1,7 +1,7 @@
 """参评作品 from the author's side: the entry form (title, co-authors, the competition's
 fields and files), drafts, submission with the entry's code, changes after a return,
 withdrawal; and what every part of the review uses about entries: the form's fields, an
-entry's missing required fields, its files checked by content, and `entry_file_response`,
+entry's missing required fields, its files checked by content, and `entry_file_response` (the one way an entry's file is served),
 the one way an entry's file is served (to authors and staff by its name, to judges of a
 blind round as "<code>-<field label>.<ext>").
 
@@ -204,26 +204,29 @@ def _drop_files(entry: Entry, keys: Iterable[str]) -> list[dict]:
     return [{"field": r.field_key, "name": r.original_name, "sha256": r.sha256} for r in rows]
 
 
-def blind_file_name(entry_file: EntryFile) -> str:
-    """"<entry code>-<field label>.<ext>": no author, school or original file name."""
+def blind_file_name(entry_file: EntryFile, n: int = 0) -> str:
+    """"<entry code>-<field label>.<ext>" (the field's second file: "<code>-<label>-2.<ext>"):
+    no author, school or original file name; the extension follows the type the content was
+    found to be."""
     entry = entry_file.entry
     label = re.sub(r'[\\/:*?"<>|\s]+', "", field_label(entry.competition, entry_file.field_key))
-    return f"{entry.code or '未编号'}-{label or '材料'}{SUFFIX.get(entry_file.content_type, '')}"
+    return (f"{entry.code or '未编号'}-{label or '材料'}{f'-{n + 1}' if n else ''}"
+            f"{SUFFIX.get(entry_file.content_type, '')}")
 
 
-def entry_file_response(entry_file: EntryFile, *, blind: bool) -> FileResponse:
-    """The file as a download (never shown inline) with the type its content was found to be;
-    named by its original name, or with `blind` by blind_file_name. The caller has checked
-    that the user may have it."""
+def entry_file_response(entry_file: EntryFile, *, name: str | None = None) -> FileResponse:
+    """The one way an entry's file leaves the server: as a download (never shown inline), with
+    the type its content was found to be, no sniffing, no caching, sandboxed; named `name`
+    (a judge in a blind round gets blind_file_name) or else its original name. The caller has
+    checked that the user may have it."""
     if entry_file.content_type not in ENTRY_FILE_TYPES:
         raise Http404("未找到该文件。")
     try:
         handle = entry_file.file.open("rb")
     except (FileNotFoundError, OSError):
         raise Http404("文件已不存在。") from None
-    name = blind_file_name(entry_file) if blind else entry_file.original_name
     response = FileResponse(handle, content_type=entry_file.content_type)
-    response["Content-Disposition"] = content_disposition(name)
+    response["Content-Disposition"] = content_disposition(name or entry_file.original_name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

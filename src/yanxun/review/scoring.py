@@ -10,12 +10,10 @@ step. Staff reopen a submitted score with a reason; everything is audited.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from pathlib import PurePosixPath
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -26,6 +24,7 @@ from django.utils import timezone
 from yanxun.core.audit import audit_record
 from yanxun.core.permissions import has_perm
 from yanxun.review import rules, workflow
+from yanxun.review.entries import blind_file_name
 from yanxun.review.enums import FieldKind, PeerVisibility, RoundStatus, ScoreStatus
 from yanxun.review.models import Assignment, Entry, EntryFile, Round, RoundJudge, Score
 from yanxun.review.rubrics import on_step, parse_points
@@ -180,19 +179,6 @@ def _visible_fields(entry: Entry, blind: bool) -> list[dict]:
             if not (blind and f.get("identifying"))]
 
 
-def _extension(name: str) -> str:
-    suffix = PurePosixPath(name).suffix.lower()
-    return suffix if re.fullmatch(r"\.[a-z0-9]{1,8}", suffix) else ""
-
-
-def blind_filename(entry: Entry, field_key: str, original_name: str = "", n: int = 0) -> str:
-    """"<code>-<field label>.<ext>" (a second file of the field: "<code>-<label>-2.<ext>")."""
-    labels = {f.get("key"): f.get("label") or f.get("key") for f in
-              (entry.competition.entry_fields or [])}
-    label = re.sub(r'[\\/:*?"<>|\s]+', "", str(labels.get(field_key, field_key))) or "材料"
-    return f"{entry.code}-{label}{f'-{n + 1}' if n else ''}{_extension(original_name)}"
-
-
 def entry_view(entry: Entry, round_: Round) -> EntryView:
     blind = round_.blind
     shown = _visible_fields(entry, blind)
@@ -205,8 +191,7 @@ def entry_view(entry: Entry, round_: Round) -> EntryView:
     files = []
     for key in keys:
         for n, item in enumerate(f for f in entry.files.all() if f.field_key == key):
-            name = blind_filename(entry, key, item.original_name, n) if blind \
-                else item.original_name
+            name = blind_file_name(item, n) if blind else item.original_name
             files.append(FileLink(item.pk, labels[key], name, item.size))
     view = EntryView(entry.code, entry.title, entry.group.name, fields, files, blind)
     if blind:
@@ -225,8 +210,7 @@ def entry_file(assignment: Assignment, file_pk: int) -> tuple[EntryFile, str]:
     for key in shown:
         for n, item in enumerate(f for f in files if f.field_key == key):
             if item.pk == file_pk:
-                name = (blind_filename(entry, key, item.original_name, n)
-                        if assignment.round.blind else item.original_name)
+                name = blind_file_name(item, n) if assignment.round.blind else item.original_name
                 return item, name
     raise Http404("文件不存在")
 

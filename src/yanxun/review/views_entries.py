@@ -226,7 +226,7 @@ def entry_detail(request, pk: int):
 def entry_file(request, pk: int):
     """An entry's file, by its original name, to those who may see the entry."""
     entry_file = selectors.entry_file_for_download(request.user, pk)
-    return services.entry_file_response(entry_file, blind=False)
+    return services.entry_file_response(entry_file)
 
 
 # --- decisions of the school and the centre -----------------------------------------------------

@@ -8,12 +8,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from yanxun.core.permissions import has_perm
 from yanxun.review import rules, scoring
+from yanxun.review.entries import entry_file_response
 from yanxun.review.models import Score
 
 
@@ -104,9 +104,7 @@ def judge_abstain(request, pk: int):
 
 @login_required
 def judge_file(request, pk: int, file_pk: int):
-    """An entry's file, for its judge: served under the blind name in blind rounds, with the
-    type recorded when it was checked on upload (never guessed from the name)."""
+    """An entry's file, for its judge: served under the blind name in blind rounds."""
     assignment = scoring.judge_assignment(request.user, pk)
     item, name = scoring.entry_file(assignment, file_pk)
-    return FileResponse(item.file.open("rb"), as_attachment=True, filename=name,
-                        content_type=item.content_type or "application/octet-stream")
+    return entry_file_response(item, name=name)
