@@ -72,6 +72,21 @@ def _round_form(competition, template, **overrides) -> dict:
     return data
 
 
+def test_new_round_form_starts_from_the_default_rubric(world, staff):
+    competition = CompetitionFactory(status=CompetitionStatus.REVIEWING)
+    url = reverse("review:round_create")
+    form = staff.get(url, {"competition": competition.pk}).context["form"]
+    template = form.initial["template"]
+    assert (template.name, template.is_template, form.initial["competition"],
+            form["name"].value(), form["kind"].value()) == (
+        "课堂教学评价量表", True, competition.pk, "初评", None)
+    RoundFactory(competition=competition)
+    form = staff.get(url, {"competition": competition.pk}).context["form"]
+    assert (form["name"].value(), form["kind"].value()) == ("复评", "live")
+    form = staff.get(url, {"competition": "x"}).context["form"]
+    assert (form.initial.get("competition"), form["name"].value()) == (None, "初评")
+
+
 def test_staff_run_a_round_from_creation_to_scoring(world, staff):
     competition = CompetitionFactory(status=CompetitionStatus.REVIEWING)
     template = staff.get(reverse("review:rubric_list")).context["templates"][0]["rubric"]

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from yanxun.core.listing import render_list
 from yanxun.core.permissions import has_perm
 from yanxun.review import assign, rounds, rubrics, rules, scoring
-from yanxun.review.enums import AssignmentSource, RoundStatus
+from yanxun.review.enums import AssignmentSource, RoundKind, RoundStatus
 from yanxun.review.forms_scoring import (
     AdvanceForm,
     EntriesForm,
@@ -164,12 +164,24 @@ def _form_page(request, form, title: str, cancel_url: str, **extra):
                                               "cancel_url": cancel_url, **extra})
 
 
+def _new_round_initial(competition: str, templates) -> dict:
+    """The create form filled in as most rounds are: the default rubric; a competition's first
+    round is 初评 online, a later one 复评 live."""
+    default = next((t for t in templates if t.name == rubrics.DEFAULT_NAME), None)
+    initial = {"template": default or next(iter(templates), None)}
+    if competition.isdigit():
+        initial["competition"] = int(competition)
+        if Round.objects.filter(competition=int(competition)).exists():
+            initial.update(name="复评", kind=RoundKind.LIVE)
+    return initial
+
+
 @login_required
 def round_create(request):
     _staff(request.user)
-    competition = request.GET.get("competition", "")
-    form = RoundForm(request.POST or None, templates=rubrics.rubric_templates(),
-                     initial={"competition": competition if competition.isdigit() else None})
+    templates = rubrics.rubric_templates()
+    form = RoundForm(request.POST or None, templates=templates,
+                     initial=_new_round_initial(request.GET.get("competition", ""), templates))
     if request.method == "POST" and form.is_valid():
         try:
             round_ = rounds.round_create(actor=request.user,
