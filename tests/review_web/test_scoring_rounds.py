@@ -128,12 +128,25 @@ def test_entries_all_accepted_or_some_groups(trainer):
 
 def test_advancing_takes_the_top_of_each_group():
     ranked = [(1, 10), (2, 20), (3, 10), (4, 10), (5, 20), (6, 10)]
-    assert rounds.advancing(ranked, top_n=2) == [1, 3, 2, 5]
-    assert rounds.advancing(ranked, top_share=Decimal("0.5")) == [1, 3, 2]
-    assert rounds.advancing(ranked, top_share=Decimal("0.1")) == [1, 2]  # at least one
+    assert rounds.advancing(ranked, top_n=2) == rounds.Advanced([1, 3, 2, 5], 0)
+    assert rounds.advancing(ranked, top_share=Decimal("0.5")).entry_ids == [1, 3, 2]
+    assert rounds.advancing(ranked, top_share=Decimal("0.1")).entry_ids == [1, 2]  # at least one
     with pytest.raises(ValidationError) as caught:
         rounds.advancing(ranked, top_n=2, top_share=Decimal("0.5"))
     assert caught.value.messages == ["请在「前 N 名」与「前百分之几」中选一种。"]
+
+
+def test_advancing_never_cuts_a_tie_at_the_line():
+    ranked = [(1, 10), (2, 20), (3, 10), (4, 10), (5, 20), (6, 10), (7, 20)]
+    # group 10: places 1, 2, 2, 4; group 20: places 1, 2, 3
+    places = {1: 1, 3: 2, 4: 2, 6: 4, 2: 1, 5: 2, 7: 3}
+    assert rounds.advancing(ranked, top_n=2, places=places) == rounds.Advanced([1, 3, 4, 2, 5], 1)
+    assert rounds.advancing(ranked, top_n=3, places=places) == rounds.Advanced(
+        [1, 3, 4, 2, 5, 7], 0)
+    assert rounds.advancing(ranked, top_n=1, places={**places, 3: 1}) == rounds.Advanced(
+        [1, 3, 2], 1)
+    everyone_tied = {pk: 1 for pk, _ in ranked}
+    assert rounds.advancing(ranked, top_n=1, places=everyone_tied).entry_ids == [1, 3, 4, 6, 2, 5, 7]
 
 
 def test_round_entries_advance_from_a_ranked_list(trainer):
@@ -143,9 +156,14 @@ def test_round_entries_advance_from_a_ranked_list(trainer):
     entries = [EntryFactory(group=group) for _ in range(4)]
     ranked = [entries[2].pk, entries[0].pk, entries[3].pk, entries[1].pk]
     assert rounds.round_entries_advance(actor=trainer, round_=second, ranked_entry_ids=ranked,
-                                        top_n=2) == 2
+                                        top_n=2) == rounds.Advanced(ranked[:2], 0)
     assert set(second.round_entries.values_list("entry", flat=True)) == {entries[2].pk,
                                                                         entries[0].pk}
+    places = dict(zip(ranked, (1, 2, 2, 4), strict=True))
+    assert rounds.round_entries_advance(actor=trainer, round_=second, ranked_entry_ids=ranked,
+                                        top_n=2, places=places) == rounds.Advanced(ranked[:3], 1)
+    log = AuditLog.objects.filter(action="review.round.entries").order_by("pk").last()
+    assert (log.after["added"], log.after["advance"], log.after["tied"]) == ([entries[3].pk], 2, 1)
     assert rounds.previous_round(second) == first
     stranger = EntryFactory()
     with pytest.raises(ValidationError) as caught:

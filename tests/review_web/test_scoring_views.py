@@ -293,3 +293,19 @@ def test_staff_reopen_a_score_from_the_scores_page(world, staff):
     assert _messages(response) == ["已重新开放该评分，评委可修改后再次提交。"]
     score.refresh_from_db()
     assert score.status == ScoreStatus.DRAFT
+
+
+def test_advancing_from_the_previous_round_keeps_a_tie_at_the_line(world, staff):
+    first = RoundFactory(status=R.CLOSED)
+    group = GroupFactory(competition=first.competition)
+    entries = [EntryFactory(group=group, code=f"A{n:04d}") for n in (1, 2, 3, 4)]
+    for entry, total in zip(entries, ("90", "85", "85", "70"), strict=True):
+        ScoreFactory(assignment=AssignmentFactory(round=first, entry=entry),
+                     total=Decimal(total))
+    second = RoundFactory(competition=first.competition, status=R.SETUP, name="复评")
+    response = staff.post(reverse("review:round_entries", args=[second.pk]),
+                          {"how": "advance", "top_n": "2", "top_share": ""}, follow=True)
+    assert _messages(response) == ["名额线上有并列，1 件并列作品一并晋级。",
+                                   "本轮参评作品已更新：共 3 件。"]
+    assert sorted(second.round_entries.values_list("entry__code", flat=True)) == [
+        "A0001", "A0002", "A0003"]

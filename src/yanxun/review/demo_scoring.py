@@ -41,7 +41,7 @@ from django.utils import timezone
 from yanxun.accounts.models import User
 from yanxun.core.audit import audit_record
 from yanxun.org.models import District, Teacher
-from yanxun.review import aggregate, rounds, rubrics, scoring
+from yanxun.review import rounds, rubrics, scoring
 from yanxun.review.assign import assignment_run
 from yanxun.review.enums import (
     AggregationMethod,
@@ -166,9 +166,9 @@ def _finished_round(district, rng, actor, competition, template, name, *, blind,
     if previous is None:
         rounds.round_entries_set(actor=actor, round_=round_)
     else:
-        rounds.round_entries_advance(actor=actor, round_=round_,
-                                     ranked_entry_ids=_ranked(previous),
-                                     top_share=Decimal("0.4"))
+        ranked, places = rounds.previous_ranking(previous)
+        rounds.round_entries_advance(actor=actor, round_=round_, ranked_entry_ids=ranked,
+                                     places=places, top_share=Decimal("0.4"))
         chosen = set(round_.round_entries.values_list("entry_id", flat=True))
         entries = [e for e in entries if e.pk in chosen]
     size = max(k + 2, min(12, -(-k * len(entries) // 15)))
@@ -190,21 +190,6 @@ def _assign_fully(rng: random.Random, actor, round_: Round) -> list[User]:
         added.append(_expert(rng, actor, round_))
         result = assignment_run(actor=actor, round_=round_, seed=rng.randrange(2**31))
     return added
-
-
-def _ranked(previous: Round) -> list[int]:
-    """The previous round's entries, best first: from the results part when it is installed,
-    else from review.aggregate's finals of the submitted totals."""
-    try:
-        return rounds.ranked_entry_ids_of(previous)
-    except ValidationError:
-        pass
-    rows = Score.objects.filter(assignment__round=previous, status=ScoreStatus.SUBMITTED)
-    sheet = aggregate.ScoreSheet.from_rows(
-        (e, j, float(t)) for e, j, t in rows.order_by("assignment__entry__code", "pk")
-        .values_list("assignment__entry_id", "assignment__judge_id", "total"))
-    report = aggregate.round_report(sheet, method=previous.method, trim_min=previous.trim_min)
-    return [r.entry for r in report.entries if r.final is not None]
 
 
 # --- scores --------------------------------------------------------------------------------

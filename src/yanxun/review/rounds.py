@@ -3,7 +3,7 @@
 A round is created under a competition with a copy of a rubric template; its switches (k,
 window, blind, peer visibility, abstention, aggregation) are fields. Which entries: all
 accepted entries of the competition or of some groups, or, for a later round, the top of the
-previous round per group (`round_entries_advance`, which takes the ranked entry ids). The
+previous round per group (`round_entries_advance`; ties at the line advance together). The
 panel: existing users, or outside experts with a temporary account whose judge role (and the
 account itself) expires seven days after the round closes. Declared relations (Relation) and
 staff's pins and forbids (PairRule) feed the assignment run (review.assign). The round's
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -246,10 +246,20 @@ def round_entries_set(*, actor, round_: Round, groups: Sequence[CompetitionGroup
                         how={"groups": [g.pk for g in groups] or "all"})
 
 
+@dataclass(frozen=True)
+class Advanced:
+    entry_ids: list[int]
+    tied: int  # entries beyond the quota that advance because they tie with the last place
+
+
 def advancing(ranked: Sequence[tuple[int, int]], *, top_n: int | None = None,
-              top_share: Decimal | None = None) -> list[int]:
+              top_share: Decimal | None = None,
+              places: Mapping[int, int | None] | None = None) -> Advanced:
     """Of (entry id, group id) pairs in rank order, the first `top_n` of each group, or the
-    first share of each group (rounded down, at least one). Database-free."""
+    first share of each group (rounded down, at least one). With `places` (entry id → place
+    in its group), entries that share the place of the last one within the quota advance
+    with it: a tie at the line is never cut by the order rows happen to be in.
+    Database-free."""
     if (top_n is None) == (top_share is None):
         raise ValidationError("请在「前 N 名」与「前百分之几」中选一种。")
     if top_n is not None and top_n < 1:
@@ -259,44 +269,51 @@ def advancing(ranked: Sequence[tuple[int, int]], *, top_n: int | None = None,
     by_group: dict[int, list[int]] = {}
     for entry_id, group_id in ranked:
         by_group.setdefault(group_id, []).append(entry_id)
-    out = []
+    out: list[int] = []
+    tied = 0
     for ids in by_group.values():
         if top_n is not None:
             take = top_n
         else:
             assert top_share is not None
             take = max(1, math.floor(len(ids) * top_share + Decimal("1e-9")))
-        out.extend(ids[:take])
-    return out
+        chosen = ids[:take]
+        line = places.get(chosen[-1]) if places and chosen else None
+        if line is not None:
+            extra = [pk for pk in ids[take:] if places.get(pk) == line]
+            chosen += extra
+            tied += len(extra)
+        out.extend(chosen)
+    return Advanced(out, tied)
 
 
 def round_entries_advance(*, actor, round_: Round, ranked_entry_ids: Sequence[int],
-                          top_n: int | None = None, top_share: Decimal | None = None) -> int:
+                          top_n: int | None = None, top_share: Decimal | None = None,
+                          places: Mapping[int, int | None] | None = None) -> Advanced:
     """A later round's entries: the top of the previous round per group. `ranked_entry_ids`
-    are the previous round's entries in rank order (best first, any groups mixed); the
-    caller ranks them (review.results when present: `ranked_entry_ids_of`)."""
+    are the previous round's entries in rank order (best first, any groups mixed) and
+    `places` their places within their groups (ties at the line advance together); the
+    caller ranks them (`previous_ranking`)."""
     groups = dict(Entry.objects.filter(pk__in=list(ranked_entry_ids),
                                        competition=round_.competition_id)
                   .values_list("pk", "group_id"))
     if len(groups) != len(set(ranked_entry_ids)):
         raise ValidationError("晋级名单中有不属于本评比活动的作品。")
-    ids = advancing([(pk, groups[pk]) for pk in dict.fromkeys(ranked_entry_ids)],
-                    top_n=top_n, top_share=top_share)
-    how = {"advance": top_n if top_n is not None else str(top_share)}
-    return _set_entries(actor=actor, round_=round_, entry_ids=ids, how=how)
+    advanced = advancing([(pk, groups[pk]) for pk in dict.fromkeys(ranked_entry_ids)],
+                         top_n=top_n, top_share=top_share, places=places)
+    how = {"advance": top_n if top_n is not None else str(top_share), "tied": advanced.tied}
+    _set_entries(actor=actor, round_=round_, entry_ids=advanced.entry_ids, how=how)
+    return advanced
 
 
-def ranked_entry_ids_of(round_: Round) -> list[int]:
-    """The round's entries in rank order, from review.results (the results part of the
-    review engine). Until that part is installed, refused with a message."""
-    try:
-        from yanxun.review.results import round_results  # type: ignore[attr-defined]
-    except ImportError:
-        raise ValidationError("评审结果模块尚未启用，暂不能按上一轮结果晋级。") from None
-    rows = round_results(round_).rows
-    ranked = sorted((r for r in rows if r.final is not None),
+def previous_ranking(round_: Round) -> tuple[list[int], dict[int, int | None]]:
+    """The round's scored entries in rank order, and each one's place in its group (ties
+    share a place unless the round's tie-break item separates them), from review.results."""
+    from yanxun.review.results import round_results
+
+    ranked = sorted((r for r in round_results(round_).rows if r.final is not None),
                     key=lambda r: (r.place if r.place is not None else r.rank or 0))
-    return [r.entry_id for r in ranked]
+    return [r.entry_id for r in ranked], {r.entry_id: r.place for r in ranked}
 
 
 def _set_entries(*, actor, round_: Round, entry_ids: Sequence[int], how: dict) -> int:

@@ -266,11 +266,14 @@ def round_entries(request, pk: int):
                                              groups=list(form.cleaned_data["groups"]))
             elif request.POST.get("how") == "advance" and advance.is_valid() and previous:
                 share = advance.cleaned_data["top_share"]
-                n = rounds.round_entries_advance(
-                    actor=request.user, round_=round_,
-                    ranked_entry_ids=rounds.ranked_entry_ids_of(previous),
+                ranked, places = rounds.previous_ranking(previous)
+                advanced = rounds.round_entries_advance(
+                    actor=request.user, round_=round_, ranked_entry_ids=ranked, places=places,
                     top_n=advance.cleaned_data["top_n"],
                     top_share=share / 100 if share is not None else None)
+                n = len(advanced.entry_ids)
+                if advanced.tied:
+                    messages.info(request, f"名额线上有并列，{advanced.tied} 件并列作品一并晋级。")
             else:
                 n = None
         except ValidationError as exc:
