@@ -120,7 +120,7 @@ def test_competition_to_certificate(live_server, page: Page, browser: Browser, w
     page.fill("#id_entry_opens", (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
     page.fill("#id_entry_closes", (now + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"))
     page.select_option("#id_award_method", "quota")
-    for i, (name, share) in enumerate([("一等奖", "0.25"), ("二等奖", "0.25"), ("三等奖", "0.5")]):
+    for i, (name, share) in enumerate([("一等奖", "25"), ("二等奖", "25"), ("三等奖", "50")]):
         page.fill(f"#id_tiers-{i}-name", name)
         page.fill(f"#id_tiers-{i}-share", share)
     page.get_by_test_id("form-submit").click()

@@ -50,8 +50,8 @@ def test_staff_create_a_competition_with_tiers(world, client):
         "entry_opens": "2026-03-01T08:00", "entry_closes": "2026-03-20T17:00",
         "recommend_closes": "2026-03-25T17:00", "award_method": "quota",
         "tiers-TOTAL_FORMS": "3", "tiers-INITIAL_FORMS": "0",
-        "tiers-0-name": "一等奖", "tiers-0-share": "0.15",
-        "tiers-1-name": "二等奖", "tiers-1-share": "0.25",
+        "tiers-0-name": "一等奖", "tiers-0-share": "15",
+        "tiers-1-name": "二等奖", "tiers-1-share": "25%",
         "tiers-2-name": "", "tiers-2-share": ""})
     competition = Competition.objects.get()
     assert response.status_code == 302
@@ -66,11 +66,41 @@ def test_tiers_over_one_are_refused_on_the_page(world, client):
         "name": "评比", "year": "2026", "level": "district", "organiser": "中心",
         "quota_per_school": "2", "award_method": "quota",
         "tiers-TOTAL_FORMS": "2", "tiers-INITIAL_FORMS": "0",
-        "tiers-0-name": "一等奖", "tiers-0-share": "0.6",
-        "tiers-1-name": "二等奖", "tiers-1-share": "0.6"})
+        "tiers-0-name": "一等奖", "tiers-0-share": "60",
+        "tiers-1-name": "二等奖", "tiers-1-share": "60"})
     assert response.status_code == 200
-    assert response.context["form"].non_field_errors() == ["各奖项比例之和为 1.2，不能超过 1。"]
+    assert response.context["form"].non_field_errors() == ["各奖项比例之和为 120%，不能超过 100%。"]
     assert Competition.objects.count() == 0
+
+
+@pytest.mark.parametrize(("share", "error"), [
+    ("0", "比例应大于 0、不超过 100（如 15 表示 15%）。"),
+    ("150", "比例应大于 0、不超过 100（如 15 表示 15%）。"),
+    ("十五", "请填写百分数，如 15 表示 15%。"),
+    ("NaN", "比例应大于 0、不超过 100（如 15 表示 15%）。"),
+])
+def test_a_tier_share_is_a_percentage(world, client, share, error):
+    _client(client, staff(world))
+    response = client.post(reverse("review:competition_create"), {
+        "name": "评比", "year": "2026", "level": "district", "organiser": "中心",
+        "quota_per_school": "2", "award_method": "quota",
+        "tiers-TOTAL_FORMS": "1", "tiers-INITIAL_FORMS": "0",
+        "tiers-0-name": "一等奖", "tiers-0-share": share})
+    assert response.status_code == 200
+    assert response.context["tiers"].forms[0].errors == {"share": [error]}
+    assert Competition.objects.count() == 0
+
+
+def test_tiers_show_as_percentages(world, client):
+    competition, _ = competition_with_group(status="draft")
+    competition.award_tiers = [{"name": "一等奖", "share": "0.125"},
+                               {"name": "二等奖", "share": "0.3"}]
+    competition.save()
+    _client(client, staff(world))
+    detail = client.get(reverse("review:competition_detail", args=[competition.pk]))
+    assert "一等奖 12.5%、二等奖 30%" in detail.content.decode()
+    edit = client.get(reverse("review:competition_edit", args=[competition.pk]))
+    assert [f["share"].value() for f in edit.context["tiers"].forms[:2]] == ["12.5", "30"]
 
 
 def test_staff_edit_the_entry_form(world, client):

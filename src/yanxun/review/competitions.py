@@ -119,6 +119,17 @@ def _plain(number: Decimal) -> str:
     return format(number.normalize(), "f")
 
 
+def share_percent(share) -> str:
+    """A stored share as a percentage: "0.15" → "15%", "0.125" → "12.5%"; "" for none."""
+    if share in (None, ""):
+        return ""
+    try:
+        number = Decimal(str(share))
+    except InvalidOperation:
+        return str(share)
+    return f"{_plain(number * 100)}%"
+
+
 def clean_award_tiers(method: str, rows: list[dict]) -> list[dict]:
     """Award tiers in order, the highest first: with "quota" each a share of the group's
     ranked entries in (0, 1], the shares adding up to at most 1; with "bands" each a minimum
@@ -151,7 +162,7 @@ def clean_award_tiers(method: str, rows: list[dict]) -> list[dict]:
     if method == AwardMethod.QUOTA:
         total = sum((Decimal(t["share"]) for t in out), Decimal("0"))
         if total > 1:
-            raise ValidationError(f"各奖项比例之和为 {_plain(total)}，不能超过 1。")
+            raise ValidationError(f"各奖项比例之和为 {share_percent(total)}，不能超过 100%。")
     return out
 
 

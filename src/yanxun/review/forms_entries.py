@@ -5,13 +5,14 @@ the services' (review.competitions, review.entries): these forms only carry the 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 
 from yanxun.core.forms import StyledForm
 from yanxun.org.enums import Stage
 from yanxun.org.models import Subject
-from yanxun.review.competitions import COMPETITION_FIELDS, MAX_FIELDS, MAX_TIERS
+from yanxun.review.competitions import COMPETITION_FIELDS, MAX_FIELDS, MAX_TIERS, share_percent
 from yanxun.review.entries import MAX_CO_AUTHORS, TEXT_MAX, TITLE_MAX, form_fields
 from yanxun.review.enums import FieldKind
 from yanxun.review.models import Competition, CompetitionGroup
@@ -56,23 +57,44 @@ def competition_initial(competition: Competition) -> dict:
 
 
 class TierForm(StyledForm):
-    """One award tier: a share (按比例) or a minimum score (按分数段)."""
+    """One award tier: a share (按比例), entered as a percentage, or a minimum score (按分数段).
+    The services keep shares as fractions ("15" here is "0.15" there)."""
 
     name = forms.CharField(label="奖项", max_length=20, required=False)
-    share = forms.CharField(label="比例", max_length=10, required=False,
+    share = forms.CharField(label="比例（%）", max_length=10, required=False,
                             widget=forms.TextInput(attrs={"inputmode": "decimal",
-                                                          "placeholder": "如 0.15"}))
+                                                          "placeholder": "如 15"}))
     min_score = forms.CharField(label="最低分", max_length=10, required=False,
                                 widget=forms.TextInput(attrs={"inputmode": "decimal",
                                                               "placeholder": "如 90"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # A row left as the defaults offered (一等奖 0.15 …) is still a row: read it.
+        # A row left as the defaults offered (一等奖 15 …) is still a row: read it.
         self.empty_permitted = False
+
+    def clean_share(self) -> str:
+        text = self.cleaned_data["share"].strip().rstrip("%％").strip()
+        if not text:
+            return ""
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise forms.ValidationError("请填写百分数，如 15 表示 15%。") from None
+        if not number.is_finite() or not Decimal("0") < number <= Decimal("100"):
+            raise forms.ValidationError("比例应大于 0、不超过 100（如 15 表示 15%）。")
+        return format((number / 100).normalize(), "f")
 
 
 TierFormSet = forms.formset_factory(TierForm, extra=2, max_num=MAX_TIERS, absolute_max=MAX_TIERS)
+
+
+def tier_initial(tiers: list[dict] | None) -> list[dict] | None:
+    """Stored tiers as the form shows them: shares as percentages ("0.15" → "15")."""
+    if not tiers:
+        return None
+    return [{**t, "share": share_percent(t["share"]).rstrip("%")} if t.get("share") else t
+            for t in tiers]
 
 
 def tier_rows(formset) -> list[dict]:

@@ -28,6 +28,7 @@ from yanxun.review.forms_entries import (
     competition_initial,
     field_rows,
     group_initial,
+    tier_initial,
     tier_rows,
 )
 from yanxun.review.models import Competition, CompetitionGroup
@@ -79,8 +80,8 @@ def competition_create(request):
     form = CompetitionForm(request.POST or None, initial={"year": now.year,
                                                           "organiser": _centre_name()})
     tiers = TierFormSet(request.POST or None, prefix="tiers", initial=[
-        {"name": "一等奖", "share": "0.15"}, {"name": "二等奖", "share": "0.25"},
-        {"name": "三等奖", "share": "0.35"}])
+        {"name": "一等奖", "share": "15"}, {"name": "二等奖", "share": "25"},
+        {"name": "三等奖", "share": "35"}])
     if request.method == "POST":
         competition = _save_competition(request, form, tiers, lambda fields: (
             services.competition_create(actor=request.user, **fields)))
@@ -104,7 +105,7 @@ def competition_edit(request, pk: int):
     competition = selectors.competition_for_manage(request.user, pk)
     form = CompetitionForm(request.POST or None, initial=competition_initial(competition))
     tiers = TierFormSet(request.POST or None, prefix="tiers",
-                        initial=competition.award_tiers or None)
+                        initial=tier_initial(competition.award_tiers))
     if request.method == "POST":
         saved = _save_competition(request, form, tiers, lambda fields: (
             services.competition_update(actor=request.user, competition=competition,
