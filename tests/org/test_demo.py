@@ -69,7 +69,10 @@ def test_small_demo_has_exact_counts(small):
     assert User.objects.count() == 341
     roles = Counter(RoleAssignment.objects.values_list("role", flat=True))
     assert roles == {"teacher": 300, "trainer": 30, "admin": 1, "leader": 1,
-                     "school_admin": 1, "judge": 1, "studio_host": 1}
+                     "school_admin": 1, "judge": 30, "studio_host": 1}
+    # Every judge role is temporary: the demo judge's (a year), and those of the review demo's
+    # panels (7 outside experts and 22 teachers), which end after their rounds.
+    assert not RoleAssignment.objects.filter(role="judge", expires_at__isnull=True).exists()
     assert EducationGroup.objects.count() == 1
     assert ResearchCommunity.objects.count() == 1
     assert [a.role for a in small.accounts] == [
