@@ -203,6 +203,12 @@ HOURS_PAGES: dict[str, list[Case]] = {
     "training:program_certificates_pdf": [Case(page(403, **CENTRE), kwargs=_hours("program"))],
     "training:claim_list": [Case(page(403, **LEDGER_LISTS))],
     "training:claim_create": [Case(page(403, **{TEACHER: 200}))],
+    # A teacher posting an award that is not theirs is sent back to 我的获奖 with a message.
+    "training:claim_award": [
+        Case(page(405), kwargs=lambda w: {"pk": 999999}),
+        Case(page(403, **{TEACHER: 302}), kwargs=lambda w: {"pk": 999999}, method="post",
+             label="POST"),
+    ],
     "training:claim_detail": [Case(page(403, **OWN_A), kwargs=_hours("claim"))],
     "training:claim_edit": [
         Case(page(403, **{HOST: 404}), kwargs=_hours("claim"), label="submitted"),

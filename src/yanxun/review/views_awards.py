@@ -25,7 +25,6 @@ from yanxun.review.certificates import (
     certificate_filename,
     certificates_pdf,
     certified,
-    my_awards,
     seal_upload,
 )
 from yanxun.review.enums import AwardMethod, CompetitionStatus
@@ -134,8 +133,10 @@ def award_certificate_pdf(request, pk: int):
 
 @login_required
 def my_awards_page(request):
+    from yanxun.training.claims import award_claim_options
+
     return render(request, "review/awards/mine.html", {
-        "page_title": "我的获奖", "awards": list(my_awards(request.user))})
+        "page_title": "我的获奖", "options": award_claim_options(request.user)})
 
 
 # --- public verification -----------------------------------------------------------------------

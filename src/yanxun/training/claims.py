@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -34,6 +35,9 @@ from yanxun.training import notices, rules
 from yanxun.training.enums import ClaimKind, ClaimStatus, HourSource, ProgramLevel
 from yanxun.training.files import CheckedFile
 from yanxun.training.models import Category, ClaimEvidence, ClaimRule, HourClaim, HourRecord
+
+if TYPE_CHECKING:
+    from yanxun.review.models import Award
 
 S = ClaimStatus
 SCHOOL, CENTRE, TEACHER = "school", "centre", "teacher"
@@ -227,6 +231,79 @@ def claim_submit(*, actor, data: ClaimInput, files: list[CheckedFile]) -> HourCl
     return claim
 
 
+# --- claims for awards recorded in Yanxun ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AwardClaimOption:
+    """One of the teacher's awards, with the rule it would be claimed under (None: the centre
+    has no active 竞赛获奖 rule of that level) and its claim if there is one."""
+
+    award: Award
+    rule: ClaimRule | None
+    claim: HourClaim | None
+
+    @property
+    def hours(self) -> Decimal | None:
+        return self.rule.hours if self.rule is not None else None
+
+
+def _award_rules() -> dict[str, ClaimRule]:
+    """The active 竞赛获奖 rule of each level (the first by name where a level has several)."""
+    found: dict[str, ClaimRule] = {}
+    for rule in active_rules().filter(kind=ClaimKind.AWARD).order_by("level", "name", "pk"):
+        found.setdefault(rule.level, rule)
+    return found
+
+
+def award_claim_options(actor) -> list[AwardClaimOption]:
+    """The actor's awards in published competitions (review.certificates.my_awards: lead
+    author or co-author, not revoked), each with its rule and existing claim."""
+    from yanxun.review.certificates import my_awards
+
+    teacher = Teacher.objects.filter(user=actor).first()
+    if teacher is None:
+        return []
+    awards = list(my_awards(actor))
+    claims = {c.award_id: c for c in HourClaim.objects.filter(
+        teacher=teacher, award__in=[a.pk for a in awards])}
+    by_level = _award_rules()
+    return [AwardClaimOption(a, by_level.get(a.competition.level), claims.get(a.pk))
+            for a in awards]
+
+
+def claim_from_award(*, actor, award_id: int) -> HourClaim:
+    """A claim for an award Yanxun recorded: the rule is the 竞赛获奖 rule of the competition's
+    level, the title and date come from the award, and the award record is the evidence (no
+    file). It goes to the school like any claim. One claim per teacher and award."""
+    teacher = _own_teacher(actor)
+    option = next((o for o in award_claim_options(actor) if o.award.pk == award_id), None)
+    if option is None:
+        raise ValidationError("未找到您在已发布评比中的这项获奖。")
+    if option.claim is not None:
+        raise ValidationError(f"这项获奖已于 {timezone.localtime(option.claim.created_at):%Y-%m-%d} "
+                              f"申报过学时（{ClaimStatus(option.claim.status).label}）。")
+    award = option.award
+    if option.rule is None:
+        raise ValidationError(f"中心尚未设置「{award.competition.get_level_display()}竞赛获奖」的"
+                              "学时申报标准，暂不能申报，请联系中心。")
+    title = f"{award.competition.name}（{award.entry.group.name}）{award.tier}"[:TITLE_MAX]
+    happened_on = award.certified_on or timezone.localdate(award.decided_at)
+    description = (f"平台获奖记录：作品《{award.entry.title}》"
+                   + (f"，证书编号 {award.serial}" if award.serial else ""))[:500]
+    try:
+        with transaction.atomic():
+            claim = HourClaim.objects.create(
+                teacher=teacher, rule=option.rule, title=title, happened_on=happened_on,
+                description=description, status=S.SUBMITTED, award=award)
+            audit_record(actor=actor, action="hours.claim_submit", obj=claim,
+                         after={"rule": option.rule.name, "title": title,
+                                "happened_on": str(happened_on), "award": award.pk})
+    except IntegrityError:  # the same award claimed twice at the same moment
+        raise ValidationError("这项获奖已申报过学时。") from None
+    return claim
+
+
 def _attach(claim: HourClaim, files: list[CheckedFile]) -> None:
     for checked in files:
         ClaimEvidence.objects.create(claim=claim, file=checked.content_file(),
@@ -241,7 +318,7 @@ def claim_resubmit(*, actor, claim: HourClaim, data: ClaimInput, files: list[Che
         raise PermissionDenied("只能修改本人被退回的申报。")
     _check_input(data, timezone.localdate())
     keep = claim.evidence.exclude(pk__in=list(remove))
-    if not files and not keep.exists():
+    if not files and not keep.exists() and claim.award_id is None:
         raise ValidationError({"files": "请上传至少一个证明材料。"})
     with transaction.atomic():
         for evidence in claim.evidence.filter(pk__in=list(remove)):

@@ -365,10 +365,16 @@ class HourClaim(models.Model):
     center_decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField("审核意见", max_length=200, blank=True)
     created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    # A claim for an award recorded in Yanxun (review.Award): the record is the evidence.
+    award = models.ForeignKey("review.Award", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="hour_claims", verbose_name="平台获奖记录")
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = verbose_name_plural = "学时申报"
+        constraints = [models.UniqueConstraint(
+            fields=["teacher", "award"], condition=Q(award__isnull=False),
+            name="training_claim_once_per_award")]
 
     def __str__(self) -> str:
         return self.title

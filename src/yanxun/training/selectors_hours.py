@@ -46,7 +46,9 @@ def claim_for_view(user, pk) -> HourClaim:
     require(user, rules.VIEW_LEDGER, "无权查看学时申报。")
     return _get(scoped(HourClaim.objects.select_related("teacher__school", "rule__category",
                                                         "school_decided_by",
-                                                        "center_decided_by"),
+                                                        "center_decided_by",
+                                                        "award__competition",
+                                                        "award__entry__group"),
                        user, rules.VIEW_LEDGER), pk)
 
 

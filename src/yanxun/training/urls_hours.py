@@ -21,6 +21,7 @@ urlpatterns = [
     # claims
     path("hours/claims/", views_claims.claim_list, name="claim_list"),
     path("hours/claims/new/", views_claims.claim_create, name="claim_create"),
+    path("hours/claims/award/<int:pk>/", views_claims.claim_award, name="claim_award"),
     path("hours/claims/<int:pk>/", views_claims.claim_detail, name="claim_detail"),
     path("hours/claims/<int:pk>/edit/", views_claims.claim_edit, name="claim_edit"),
     path("hours/claims/<int:pk>/decide/", views_claims.claim_decide, name="claim_decide"),

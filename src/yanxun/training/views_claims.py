@@ -61,11 +61,31 @@ def claim_create(request):
         else:
             messages.success(request, "申报已提交，等待学校审核。")
             return redirect("training:claim_detail", pk=claim.pk)
+    intro = ("参加本平台以外的学习（外出培训、公开课、课题、论文、竞赛获奖、送教）可申报学时。"
+             "学校审核后由中心认定，学时按申报标准计算，超出每周期上限的部分不计入。")
+    open_awards = sum(1 for o in claims.award_claim_options(request.user)
+                      if o.claim is None and o.rule is not None)
+    if open_awards:
+        intro += (f"您在本平台评比中有 {open_awards} 项获奖尚未申报，可在「我的获奖」中直接申报，"
+                  "无需上传材料。")
     return render(request, "form_page.html", {
         "form": form, "page_title": "申报学时", "multipart": True, "narrow": True,
         "submit_label": "提交申报", "cancel_url": reverse("training:my_hours"),
-        "intro": "参加本平台以外的学习（外出培训、公开课、课题、论文、竞赛获奖、送教）可申报学时。"
-                 "学校审核后由中心认定，学时按申报标准计算，超出每周期上限的部分不计入。"})
+        "intro": intro})
+
+
+@login_required
+@require_POST
+def claim_award(request, pk: int):
+    """申报学时 for an award Yanxun recorded (the button on 我的获奖)."""
+    require(request.user, rules.SUBMIT_CLAIMS, "只有教师可以申报学时。")
+    try:
+        claim = claims.claim_from_award(actor=request.user, award_id=pk)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("review:my_awards")
+    messages.success(request, f"已按平台获奖记录申报 {claims.claim_hours(claim)} 学时，等待学校审核。")
+    return redirect("training:claim_detail", pk=claim.pk)
 
 
 @login_required
