@@ -52,7 +52,7 @@ def test_my_awards_offers_the_claim_and_the_claim_carries_the_award(world, award
             claim.award, claim.hours, claim.evidence.count()) == (
         world.teacher_a, "竞赛获奖（区级）", "2026 年初中数学优质课评比（初中数学组）一等奖",
         date(2026, 6, 12), ClaimStatus.SUBMITTED, award, None, 0)
-    assert claim.description == "平台获奖记录：作品《函数的单调性》，证书编号 2026-PB00001"
+    assert claim.description == "平台获奖记录。作品：函数的单调性；证书编号：2026-PB00001"
     assert "平台记录" in response.content.decode()
     log = AuditLog.objects.get(action="hours.claim_submit")
     assert log.after == {"rule": "竞赛获奖（区级）", "title": claim.title,

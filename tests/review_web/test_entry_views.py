@@ -88,6 +88,7 @@ def test_a_tier_share_is_a_percentage(world, client, share, error):
         "tiers-0-name": "一等奖", "tiers-0-share": share})
     assert response.status_code == 200
     assert response.context["tiers"].forms[0].errors == {"share": [error]}
+    assert f"第 1 行「比例（%）」：{error}" in response.content.decode()
     assert Competition.objects.count() == 0
 
 

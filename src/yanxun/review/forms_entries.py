@@ -60,13 +60,16 @@ class TierForm(StyledForm):
     """One award tier: a share (按比例), entered as a percentage, or a minimum score (按分数段).
     The services keep shares as fractions ("15" here is "0.15" there)."""
 
-    name = forms.CharField(label="奖项", max_length=20, required=False)
+    name = forms.CharField(label="奖项", max_length=20, required=False,
+                           widget=forms.TextInput(attrs={"aria-label": "奖项名称"}))
     share = forms.CharField(label="比例（%）", max_length=10, required=False,
                             widget=forms.TextInput(attrs={"inputmode": "decimal",
-                                                          "placeholder": "如 15"}))
+                                                          "placeholder": "如 15",
+                                                          "aria-label": "比例（%）"}))
     min_score = forms.CharField(label="最低分", max_length=10, required=False,
                                 widget=forms.TextInput(attrs={"inputmode": "decimal",
-                                                              "placeholder": "如 90"}))
+                                                              "placeholder": "如 90",
+                                                              "aria-label": "最低分"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

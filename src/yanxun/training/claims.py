@@ -289,8 +289,8 @@ def claim_from_award(*, actor, award_id: int) -> HourClaim:
                               "学时申报标准，暂不能申报，请联系中心。")
     title = f"{award.competition.name}（{award.entry.group.name}）{award.tier}"[:TITLE_MAX]
     happened_on = award.certified_on or timezone.localdate(award.decided_at)
-    description = (f"平台获奖记录：作品《{award.entry.title}》"
-                   + (f"，证书编号 {award.serial}" if award.serial else ""))[:500]
+    description = (f"平台获奖记录。作品：{award.entry.title}"
+                   + (f"；证书编号：{award.serial}" if award.serial else ""))[:500]
     try:
         with transaction.atomic():
             claim = HourClaim.objects.create(
