@@ -63,3 +63,10 @@ def screenshot(page, request):
         return path
 
     return take
+
+
+def page_width(page) -> int:
+    """The document's width once the page has loaded (measured earlier, while a stylesheet is
+    still arriving on a busy machine, an unstyled page can be wider than the screen)."""
+    page.wait_for_load_state("load")
+    return page.evaluate("document.documentElement.scrollWidth")

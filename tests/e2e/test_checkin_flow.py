@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import SCREENSHOTS, page_width
 from tests.factories import PASSWORD, UserFactory, grant
 from tests.training.factories_checkin import TrainingClassFactory, enrol, session_now
 from yanxun.core.enums import Role
@@ -55,7 +55,7 @@ def test_teacher_checks_in_from_the_staff_screen(live_server, page: Page, browse
     expect(phone.get_by_test_id("checkin-session")).to_contain_text("师德与教育法规")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     phone.screenshot(path=str(SCREENSHOTS / "test_teacher_checks_in-phone.png"), full_page=True)
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_width(phone) <= 390
 
     # The screen polls every 5 s: the count follows without a reload.
     expect(page.get_by_test_id("count-attended")).to_have_text("1", timeout=12_000)

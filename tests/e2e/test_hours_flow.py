@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import SCREENSHOTS, page_width
 from tests.factories import PASSWORD, TeacherFactory, UserFactory, grant
 from tests.training.factories_hours import (
     ProgramFactory,
@@ -71,7 +71,7 @@ def test_accreditation_to_ledger_certificate_and_verification(live_server, page:
     expect(mobile.get_by_test_id("ledger-counted")).to_contain_text("6.0")
     expect(mobile.get_by_test_id("ledger-requirements")).to_contain_text("还差 354.0 学时")
     expect(mobile.get_by_test_id("ledger-records-2025")).to_contain_text("新课标专题培训")
-    assert mobile.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page_width(mobile) <= PHONE["width"]
     shoot(mobile, "my-hours-phone")
     with mobile.expect_download() as download:
         mobile.get_by_role("link", name="下载 PDF").click()
@@ -85,7 +85,7 @@ def test_accreditation_to_ledger_certificate_and_verification(live_server, page:
     mobile.fill("#id_happened_on", "2025-04-10")
     mobile.set_input_files("#id_files", files=[{"name": "照片.png", "mimeType": "image/png",
                                                "buffer": png_bytes()}])
-    assert mobile.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page_width(mobile) <= PHONE["width"]
     mobile.get_by_test_id("form-submit").click()
     expect(mobile.get_by_test_id("claim-status")).to_have_text("待学校审核")
     assert HourClaim.objects.get().evidence.get().original_name == "照片.png"

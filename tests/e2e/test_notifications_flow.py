@@ -4,6 +4,7 @@ opens 我的消息, taps the message (marked read, taken to 我的培训), and t
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.e2e.conftest import page_width
 from tests.e2e.test_training_flow import PHONE, log_in, shoot
 from tests.factories import TeacherFactory
 from tests.training.factories_enrol import program_with_class
@@ -26,12 +27,12 @@ def test_bell_list_and_open_on_a_phone(live_server, browser: Browser):
     mobile = phone.new_page()
     log_in(mobile, base, "A0001")
     expect(mobile.get_by_test_id("unread-count")).to_have_text("1")
-    assert mobile.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_width(mobile) <= 390
     mobile.get_by_test_id("bell").click()
     message = mobile.get_by_test_id("notification")
     expect(message).to_contain_text("候补转正：班主任专业化培训")
     expect(message.locator(".notification-title")).to_have_css("font-weight", "700")
-    assert mobile.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_width(mobile) <= 390
     shoot(mobile, "notifications-phone")
     message.click()
     expect(mobile.get_by_test_id("my-status")).to_have_text("已录取")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from tests.core.pdf_text import read_pdf
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import SCREENSHOTS, page_width
 from tests.factories import PASSWORD, TeacherFactory, UserFactory, grant
 from tests.review_web.factories import ENTRY_FIELDS, JudgeUserFactory
 from tests.review_web.factories_entries import full_input, pdf
@@ -91,7 +91,7 @@ def score_all(page: Page, base: str, judge: int) -> None:
             page.get_by_label(label).fill(str(value))
         expect(page.locator("[data-score-total]")).to_have_text(str(sum(SCORES[code][judge])))
         if judge == 1 and done == 0:
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            assert page_width(page) <= 390
             shoot(page, "judge-scoring-phone")
         page.get_by_test_id("score-next").click()
         expect(page.locator(".alert-success").first).to_contain_text(f"已提交作品 {code} 的评分。")

@@ -5,7 +5,7 @@ then 保存并下一件 submits and opens the next unscored entry; nothing names
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import SCREENSHOTS, page_width
 from tests.factories import PASSWORD, TeacherFactory, UserFactory, grant
 from tests.review_web.factories import AssignmentFactory, RoundFactory
 from yanxun.core.enums import Role
@@ -48,7 +48,7 @@ def test_a_judge_scores_two_entries_on_a_phone(live_server, browser):
     page.get_by_label("教学目标").fill("9")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "scoring-phone-score.png"), full_page=True)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page_width(page) <= PHONE["width"]
     assert "张晓明" not in page.content()
     page.get_by_test_id("score-next").click()
     expect(page.get_by_test_id("entry-card")).to_contain_text("一次函数的图像")

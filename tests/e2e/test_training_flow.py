@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import SCREENSHOTS, page_width
 from tests.factories import PASSWORD, TeacherFactory, UserFactory, grant
 from tests.training.factories_checkin import session_now
 from tests.training.factories_enrol import ProgramFactory, TrainingClassFactory
@@ -57,7 +57,7 @@ def test_menu_enrolment_check_in_hours_certificate(live_server, page: Page, brow
     mobile.get_by_test_id("enrol-button").click()
     expect(mobile.locator(".alert-success")).to_be_visible()
     assert Enrolment.objects.get(teacher=teacher).status == EnrolmentStatus.ENROLLED
-    assert mobile.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_width(mobile) <= 390
     shoot(mobile, "enrolled-phone")
 
     # The staff screen shows the QR code; the phone opens its address and is checked in.
