@@ -2,10 +2,12 @@
 a teacher submits, the school recommends, the centre checks; refusals from the wrong side."""
 
 import io
+from datetime import timedelta
 
 import polars as pl
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import SchoolFactory, TeacherFactory, UserFactory, grant
 from tests.review_web.factories_entries import (
@@ -258,6 +260,10 @@ def test_school_page_shows_the_quota_and_recommends(world, client):
                            {"action": "recommend", "next": url}, follow=True)
     assert _messages(response) == ["A0001：已推荐。"]
     assert "已推荐 1 / 2 件，还可推荐 1 件" in _text(response)
+    Competition.objects.filter(pk=competition.pk).update(
+        recommend_closes=timezone.now() - timedelta(hours=1))
+    closed = _text(client.get(url))
+    assert "已推荐 1 / 2 件" in closed and "还可推荐" not in closed
 
 
 def test_school_admin_acting_on_another_schools_entry_gets_not_found(world, client):
