@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from tests.review_web.factories import ScoreFactory
 from tests.review_web.scoring_data import CONFLICTS, conflict_world
 from yanxun.core.models import AuditLog
-from yanxun.review import assign
-from yanxun.review.enums import AssignmentSource, PairRuleKind, ScoreStatus
+from yanxun.review import assign, rounds
+from yanxun.review.enums import AssignmentSource, PairRuleKind, RelationKind, ScoreStatus
 from yanxun.review.models import Assignment, PairRule
 
 
@@ -84,6 +84,28 @@ def test_rerun_keeps_manual_adjustments(cw, world):
     assert (again.kept, again.written) == (1, 7)
     assert Assignment.objects.filter(pk=added.pk, source=AssignmentSource.MANUAL).exists()
     assert Assignment.objects.filter(round=cw.round).count() == 8
+
+
+def test_rerun_drops_manual_adjustments_that_conflict_or_exceed_k(cw, world):
+    """A manual adjustment is not a pin: a relation declared after it, or one judge too many,
+    drops it on the next run instead of refusing the run."""
+    trainer = world.users["trainer"]
+    assign.assignment_run(actor=trainer, round_=cw.round)
+    entry = cw.entries["e1"]
+    on_entry = set(Assignment.objects.filter(round=cw.round, entry=entry)
+                   .values_list("judge_id", flat=True))
+    extra = next(u for n, u in cw.judges.items() if n != "jA" and u.pk not in on_entry)
+    added = assign.assignment_add(actor=trainer, round_=cw.round, judge=extra, entry=entry)
+    assert Assignment.objects.filter(round=cw.round, entry=entry).count() == 3  # k + 1
+    again = assign.assignment_run(actor=trainer, round_=cw.round)
+    assert again.kept == 1 and Assignment.objects.filter(pk=added.pk).exists()
+    assert Assignment.objects.filter(round=cw.round, entry=entry).count() == 2
+    rounds.relation_declare(actor=trainer, judge=extra, teacher=entry.teacher,
+                            kind=RelationKind.MENTOR)
+    third = assign.assignment_run(actor=trainer, round_=cw.round)
+    assert third.kept == 0
+    assert not Assignment.objects.filter(round=cw.round, judge=extra, entry=entry).exists()
+    assert Assignment.objects.filter(round=cw.round, entry=entry).count() == 2
 
 
 def test_a_pin_that_conflicts_is_refused_and_nothing_changes(cw, world):

@@ -15,7 +15,7 @@ checks, every change audited.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Hashable, Iterable
 from dataclasses import dataclass, field
 
@@ -217,7 +217,9 @@ def assignment_run(*, actor, round_: Round, fill_gaps: bool = False,
                    seed: int | None = None) -> RunResult:
     """Assign the round's panel to its entries, k judges each, with no conflict and loads
     as even as the conflicts allow. Replaces the automatic assignments; pins (PairRule pin)
-    and staff's manual adjustments are kept (and count towards k and the loads). Once anyone has scored, only `fill_gaps` may run: every
+    are kept, and staff's manual adjustments too while they are free of conflicts and within
+    k (`_manual_kept`); both count towards k and the loads. Once anyone has scored, only
+    `fill_gaps` may run: every
     existing assignment is kept and only missing judges are added. Infeasible coverage
     still writes the best partial assignment and returns the shortfalls; contradictory
     pins write nothing."""
@@ -243,13 +245,13 @@ def _run(actor, round_: Round, fill_gaps: bool, seed: int) -> RunResult:
         round=round_).values_list("pk", "judge_id", "entry_id", "source")}
     pins = set(PairRule.objects.filter(round=round_, kind=PairRuleKind.PIN)
                .values_list("judge_id", "entry_id"))
-    keep = set(existing) if fill_gaps else {
-        pair for pair, (_, source) in existing.items()
-        if pair in pins or source == AssignmentSource.MANUAL}
     # A judge who abstained keeps the record but does not count: the entry needs another.
     abstained = set(Assignment.objects.filter(round=round_, score__status=ScoreStatus.ABSTAINED)
                     .values_list("judge_id", "entry_id"))
     forbidden |= abstained
+    keep = set(existing) if fill_gaps else (
+        {pair for pair in existing if pair in pins}
+        | _manual_kept(existing, pins, forbidden, round_.judges_per_entry))
     judge_set, entry_set = set(judge_ids), set(entry_ids)
     fixed = {(j, e) for j, e in (pins | keep) - abstained if j in judge_set and e in entry_set}
     result = _solve(round_, entry_ids, judge_ids, forbidden, fixed, seed)
@@ -268,6 +270,23 @@ def _run(actor, round_: Round, fill_gaps: bool, seed: int) -> RunResult:
                  after={"added": [[j, e] for j, e in new], "kept": len(keep),
                         "fill_gaps": fill_gaps, "shortfalls": list(messages)})
     return RunResult(len(new), len(drop), len(keep), messages)
+
+
+def _manual_kept(existing: dict, pins: set, forbidden: set, k: int) -> set:
+    """Staff's manual assignments a full run keeps: those still free of conflicts (a relation
+    declared since the adjustment drops it) and, per entry, as many as fit beside its pins
+    within k (the earliest first). Unlike pins, they are adjustments, not constraints: a run
+    never refuses because of one."""
+    per_entry = Counter(e for j, e in pins)
+    kept = set()
+    manual = sorted((pk, pair) for pair, (pk, source) in existing.items()
+                    if source == AssignmentSource.MANUAL and pair not in pins)
+    for _, (judge, entry) in manual:
+        if (judge, entry) in forbidden or per_entry[entry] >= k:
+            continue
+        per_entry[entry] += 1
+        kept.add((judge, entry))
+    return kept
 
 
 def _solve(round_: Round, entry_ids, judge_ids, forbidden, fixed, seed):
