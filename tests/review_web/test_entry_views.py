@@ -21,7 +21,7 @@ from tests.review_web.factories_entries import (
     submitted,
 )
 from yanxun.core.enums import Role
-from yanxun.review.entries import entry_create
+from yanxun.review.entries import AuthorMoves, entry_create
 from yanxun.review.enums import CompetitionStatus, EntryStatus
 from yanxun.review.models import Competition, Entry, EntryFile
 
@@ -224,7 +224,20 @@ def test_a_draft_is_its_authors_alone(world, client):
     assert _client(client, school_admin(world)).get(url).status_code == 404
     assert _client(client, staff(world)).get(url).status_code == 404
     page = _client(client, world.teacher_a.user).get(url)
-    assert (page.context["can_edit"], page.context["entry"].code) == (True, "")
+    assert (page.context["moves"], page.context["entry"].code) == (
+        AuthorMoves(edit=True, withdraw=True, restore=False), "")
+
+
+def test_buttons_follow_the_services_once_the_review_has_started(world, client):
+    competition, group = competition_with_group()
+    entry = submitted(world.teacher_a, group)
+    url = reverse("review:entry_detail", args=[entry.pk])
+    page = _client(client, world.teacher_a.user).get(url)
+    assert page.context["moves"] == AuthorMoves(edit=False, withdraw=True, restore=False)
+    Competition.objects.filter(pk=competition.pk).update(status=CompetitionStatus.REVIEWING)
+    page = client.get(url)
+    assert page.context["moves"] == AuthorMoves(edit=False, withdraw=False, restore=False)
+    assert 'data-testid="withdraw"' not in page.content.decode()
 
 
 def test_returned_entry_shows_the_reason_and_is_resubmitted(world, client):

@@ -499,6 +499,35 @@ def entry_submit(*, actor, entry: Entry, now=None) -> Entry:
         return _submit(entry, actor=actor, now=now)
 
 
+@dataclass(frozen=True)
+class AuthorMoves:
+    """What the lead author may do with the entry now: the same conditions as entry_update,
+    entry_withdraw and entry_restore, for the page's buttons."""
+
+    edit: bool
+    withdraw: bool
+    restore: bool
+
+
+def author_moves(entry: Entry, *, is_lead: bool, now=None) -> AuthorMoves:
+    if not is_lead:
+        return AuthorMoves(False, False, False)
+    now = _now(now)
+
+    def window_ok(target) -> bool:
+        try:
+            _check_window(target, now)
+        except ValidationError:
+            return False
+        return True
+
+    return AuthorMoves(
+        edit=entry.status in EDITABLE and window_ok(entry),
+        withdraw=(entry.status in WITHDRAWABLE
+                  and entry.competition.status == CompetitionStatus.OPEN),
+        restore=entry.status == E.WITHDRAWN and window_ok(entry.competition))
+
+
 def entry_withdraw(*, actor, entry: Entry, reason: str = "") -> Entry:
     """The author takes the entry back before the school recommends it."""
     _require_author(actor, entry)

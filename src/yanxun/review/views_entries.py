@@ -214,9 +214,7 @@ def entry_detail(request, pk: int):
         "fields": fields, "file_kind": FieldKind.FILE,
         "missing": services.missing_by_entry([entry])[entry.pk],
         "is_lead": is_lead,
-        "can_edit": is_lead and entry.status in services.EDITABLE,
-        "can_withdraw": is_lead and entry.status in services.WITHDRAWABLE,
-        "can_restore": is_lead and entry.status == E.WITHDRAWN,
+        "moves": services.author_moves(entry, is_lead=is_lead),
         "decisions": _decisions(request.user, entry), "reason_form": ReasonForm(),
         "history": _history(entry),
     })
