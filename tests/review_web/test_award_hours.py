@@ -56,7 +56,8 @@ def test_my_awards_offers_the_claim_and_the_claim_carries_the_award(world, award
     assert "平台记录" in response.content.decode()
     log = AuditLog.objects.get(action="hours.claim_submit")
     assert log.after == {"rule": "竞赛获奖（区级）", "title": claim.title,
-                         "happened_on": "2026-06-12", "award": award.pk}
+                         "happened_on": "2026-06-12", "days": None, "files": [],
+                         "award": award.pk}
     again = teacher.post(reverse("training:claim_award", args=[award.pk]), follow=True)
     day = claim.created_at.astimezone().strftime("%Y-%m-%d")
     assert _messages(again) == [f"这项获奖已于 {day} 申报过学时（待学校审核）。"]

@@ -213,21 +213,30 @@ def _own_teacher(actor) -> Teacher:
     return teacher
 
 
-def claim_submit(*, actor, data: ClaimInput, files: list[CheckedFile]) -> HourClaim:
+def claim_submit(*, actor, data: ClaimInput, files: list[CheckedFile],
+                 award: Award | None = None) -> HourClaim:
+    """The teacher's claim, to the school. Evidence: at least one file, or `award` (an award
+    Yanxun recorded, see claim_from_award), which is then the evidence."""
     teacher = _own_teacher(actor)
     _check_input(data, timezone.localdate())
-    if not files:
+    if not files and award is None:
         raise ValidationError({"files": "请上传至少一个证明材料。"})
-    with transaction.atomic():
-        claim = HourClaim.objects.create(
-            teacher=teacher, rule=data.rule, title=data.title.strip(),
-            happened_on=data.happened_on, description=data.description.strip(),
-            days=data.days if data.rule.per_day else None, status=S.SUBMITTED)
-        _attach(claim, files)
-        audit_record(actor=actor, action="hours.claim_submit", obj=claim,
-                     after={"rule": data.rule.name, "title": claim.title,
-                            "happened_on": str(claim.happened_on), "days": claim.days,
-                            "files": [f.name for f in files]})
+    after = {"rule": data.rule.name, "title": data.title.strip(),
+             "happened_on": str(data.happened_on),
+             "days": data.days if data.rule.per_day else None,
+             "files": [f.name for f in files]}
+    if award is not None:
+        after["award"] = award.pk
+    try:
+        with transaction.atomic():
+            claim = HourClaim.objects.create(
+                teacher=teacher, rule=data.rule, title=after["title"],
+                happened_on=data.happened_on, description=data.description.strip(),
+                days=after["days"], status=S.SUBMITTED, award=award)
+            _attach(claim, files)
+            audit_record(actor=actor, action="hours.claim_submit", obj=claim, after=after)
+    except IntegrityError:  # training_claim_once_per_award: the same award at the same moment
+        raise ValidationError("这项获奖已申报过学时。") from None
     return claim
 
 
@@ -272,11 +281,17 @@ def award_claim_options(actor) -> list[AwardClaimOption]:
             for a in awards]
 
 
+def open_award_count(actor) -> int:
+    """How many of the actor's awards can be claimed now (no claim yet, a rule exists)."""
+    return sum(1 for o in award_claim_options(actor) if o.claim is None and o.rule is not None)
+
+
 def claim_from_award(*, actor, award_id: int) -> HourClaim:
     """A claim for an award Yanxun recorded: the rule is the 竞赛获奖 rule of the competition's
     level, the title and date come from the award, and the award record is the evidence (no
-    file). It goes to the school like any claim. One claim per teacher and award."""
-    teacher = _own_teacher(actor)
+    file). It goes through claim_submit to the school like any claim. One claim per teacher
+    and award."""
+    _own_teacher(actor)  # refuses a non-teacher before anything is looked up
     option = next((o for o in award_claim_options(actor) if o.award.pk == award_id), None)
     if option is None:
         raise ValidationError("未找到您在已发布评比中的这项获奖。")
@@ -287,21 +302,13 @@ def claim_from_award(*, actor, award_id: int) -> HourClaim:
     if option.rule is None:
         raise ValidationError(f"中心尚未设置「{award.competition.get_level_display()}竞赛获奖」的"
                               "学时申报标准，暂不能申报，请联系中心。")
-    title = f"{award.competition.name}（{award.entry.group.name}）{award.tier}"[:TITLE_MAX]
-    happened_on = award.certified_on or timezone.localdate(award.decided_at)
-    description = (f"平台获奖记录。作品：{award.entry.title}"
-                   + (f"；证书编号：{award.serial}" if award.serial else ""))[:500]
-    try:
-        with transaction.atomic():
-            claim = HourClaim.objects.create(
-                teacher=teacher, rule=option.rule, title=title, happened_on=happened_on,
-                description=description, status=S.SUBMITTED, award=award)
-            audit_record(actor=actor, action="hours.claim_submit", obj=claim,
-                         after={"rule": option.rule.name, "title": title,
-                                "happened_on": str(happened_on), "award": award.pk})
-    except IntegrityError:  # the same award claimed twice at the same moment
-        raise ValidationError("这项获奖已申报过学时。") from None
-    return claim
+    data = ClaimInput(
+        rule=option.rule,
+        title=f"{award.competition.name}（{award.entry.group.name}）{award.tier}"[:TITLE_MAX],
+        happened_on=award.certified_on or timezone.localdate(award.decided_at),
+        description=(f"平台获奖记录。作品：{award.entry.title}"
+                     + (f"；证书编号：{award.serial}" if award.serial else ""))[:500])
+    return claim_submit(actor=actor, data=data, files=[], award=award)
 
 
 def _attach(claim: HourClaim, files: list[CheckedFile]) -> None:

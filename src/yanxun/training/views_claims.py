@@ -63,8 +63,7 @@ def claim_create(request):
             return redirect("training:claim_detail", pk=claim.pk)
     intro = ("参加本平台以外的学习（外出培训、公开课、课题、论文、竞赛获奖、送教）可申报学时。"
              "学校审核后由中心认定，学时按申报标准计算，超出每周期上限的部分不计入。")
-    open_awards = sum(1 for o in claims.award_claim_options(request.user)
-                      if o.claim is None and o.rule is not None)
+    open_awards = claims.open_award_count(request.user)
     if open_awards:
         intro += (f"您在本平台评比中有 {open_awards} 项获奖尚未申报，可在「我的获奖」中直接申报，"
                   "无需上传材料。")
