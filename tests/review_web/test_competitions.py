@@ -27,7 +27,7 @@ from yanxun.review.competitions import (
     group_delete,
     group_update,
 )
-from yanxun.review.enums import CompetitionStatus, EntryStatus
+from yanxun.review.enums import CompetitionStatus
 from yanxun.review.models import Competition
 from yanxun.review.recommend import entry_accept
 
@@ -265,7 +265,8 @@ def test_only_the_centre_manages(world):
     with pytest.raises(PermissionDenied):
         group_create(actor=world.users[str(Role.LEADER)], competition=competition, name="x")
     assert GroupFactory._meta.model.objects.count() == 0
-    assert EntryStatus.DRAFT == "draft"
+    competition.refresh_from_db()
+    assert competition.status == CompetitionStatus.OPEN
 
 
 def test_a_name_is_used_once_a_year(world):

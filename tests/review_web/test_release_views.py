@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.core.pdf_text import read_pdf
 from tests.review_web.results_data import hand_round
 from tests.training.factories_hours import PDF_BYTES, upload
 from yanxun.core.models import WorkCalendarDay
@@ -141,7 +142,10 @@ def test_final_publication_then_certificates_with_public_verification(world, awa
     teacher = world.client_for("teacher")
     assert "下载证书" in teacher.get(reverse("review:my_awards")).content.decode()
     pdf = teacher.get(reverse("review:award_certificate_pdf", args=[mine.pk]))
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    facts = read_pdf(b"".join(pdf.streaming_content) if pdf.streaming else pdf.content)
+    text = "\n".join(facts.runs)
+    assert facts.pages == 1
+    assert all(part in text for part in ("荣誉证书", "张晓明", mine.tier, mine.serial)), text
     other = Client()
     other.force_login(world.teacher_b.user)
     assert other.get(reverse("review:award_certificate_pdf",
@@ -151,7 +155,8 @@ def test_final_publication_then_certificates_with_public_verification(world, awa
     assert reverse("review:group_certificates_pdf", args=[awarded.maths.pk]) in \
         hub.content.decode()
     group = staff.get(reverse("review:group_certificates_pdf", args=[awarded.maths.pk]))
-    assert group.content.startswith(b"%PDF-")
+    group_pdf = read_pdf(b"".join(group.streaming_content) if group.streaming else group.content)
+    assert group_pdf.pages == 4  # A0001–A0004, one certificate each
     check = Client().get(reverse("review:award_verify_code", args=[mine.verify_code]))
     result = check.context["result"]
     assert (result.masked_name, result.tier, result.group, result.serial) == (

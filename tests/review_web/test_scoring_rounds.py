@@ -5,7 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from tests.review_web.factories import (
@@ -14,7 +14,6 @@ from tests.review_web.factories import (
     EntryFactory,
     GroupFactory,
     RoundFactory,
-    RubricFactory,
     ScoreFactory,
     panel,
 )
@@ -293,7 +292,9 @@ def test_relations_and_pins(world, trainer):
 
 
 def test_staff_only(world):
-    with pytest.raises(Exception) as caught:
-        rounds.round_entries_set(actor=world.users["judge"], round_=RoundFactory())
-    assert str(caught.value) == "无权组织评审。"
-    assert RubricFactory().is_template is False
+    round_ = RoundFactory()
+    for role in ("judge", "leader", "school_admin", "teacher"):
+        with pytest.raises(PermissionDenied) as caught:
+            rounds.round_entries_set(actor=world.users[role], round_=round_)
+        assert str(caught.value) == "无权组织评审。"
+    assert not round_.round_entries.exists()

@@ -92,7 +92,8 @@ def certified(queryset=None):
     queryset = Award.objects.all() if queryset is None else queryset
     return (queryset.filter(revoked=False, serial__isnull=False,
                             competition__status=CompetitionStatus.PUBLISHED)
-            .select_related("competition", "entry__group", "entry__teacher", "entry__school"))
+            .select_related("competition", "entry__group", "entry__teacher", "entry__school")
+            .prefetch_related("entry__co_authors"))
 
 
 def award_for_download(user, pk: int) -> Award:

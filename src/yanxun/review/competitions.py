@@ -45,7 +45,7 @@ TRANSITION_VERBS = {C.OPEN: "开放报名", C.DRAFT: "退回筹备", C.CANCELLED
 
 
 def _require(actor, perm=rules.MANAGE_COMPETITIONS) -> None:
-    if actor is not None and not has_perm(actor, perm):
+    if actor is None or not has_perm(actor, perm):
         raise PermissionDenied("无权管理评比活动。")
 
 

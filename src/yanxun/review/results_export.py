@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from yanxun.core.audit import audit_record
 from yanxun.core.charts import bar_option
+from yanxun.review import aggregate
 from yanxun.review.enums import ScoreStatus
 from yanxun.review.models import RubricItem, Score
 from yanxun.review.results import RoundResults, shown
@@ -94,7 +95,8 @@ def _number(sheet, line: int, col: int, value, decimals: int | None = None) -> N
     if value is None:
         sheet.write_string(line, col, "")
     else:
-        sheet.write_number(line, col, round(value, decimals) if decimals else value)
+        sheet.write_number(line, col, aggregate.round_half_even(float(value), decimals)
+                           if decimals else value)
 
 
 def _judges_sheet(book, head, results: RoundResults) -> None:
