@@ -24,11 +24,10 @@ from django.core.files.base import ContentFile
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import F
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.utils import timezone
 
 from yanxun.core.audit import audit_record, changed_fields
-from yanxun.core.exports import content_disposition
 from yanxun.core.permissions import has_perm
 from yanxun.org.enums import TeacherStatus
 from yanxun.org.models import Teacher
@@ -215,22 +214,10 @@ def blind_file_name(entry_file: EntryFile, n: int = 0) -> str:
 
 
 def entry_file_response(entry_file: EntryFile, *, name: str | None = None) -> FileResponse:
-    """The one way an entry's file leaves the server: as a download (never shown inline), with
-    the type its content was found to be, no sniffing, no caching, sandboxed; named `name`
-    (a judge in a blind round gets blind_file_name) or else its original name. The caller has
-    checked that the user may have it."""
-    if entry_file.content_type not in ENTRY_FILE_TYPES:
-        raise Http404("未找到该文件。")
-    try:
-        handle = entry_file.file.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404("文件已不存在。") from None
-    response = FileResponse(handle, content_type=entry_file.content_type)
-    response["Content-Disposition"] = content_disposition(name or entry_file.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    """An entry's file as training.files.download_response serves every checked upload; named
+    `name` (a judge in a blind round gets blind_file_name) or else its original name. The
+    caller has checked that the user may have it."""
+    return checked_files.download_response(entry_file, ENTRY_FILE_TYPES, name)
 
 
 # --- codes ----------------------------------------------------------------------------------

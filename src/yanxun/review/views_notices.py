@@ -8,13 +8,12 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from yanxun.core.exports import content_disposition
 from yanxun.core.forms import StyledForm
 from yanxun.core.listing import render_list
 from yanxun.core.masking import mask_phone
@@ -44,7 +43,12 @@ from yanxun.review.objections import (
     objection_for_view,
 )
 from yanxun.review.views_results import require
-from yanxun.training.files import EVIDENCE_MAX_FILES, EVIDENCE_TYPES, check_evidence
+from yanxun.training.files import (
+    EVIDENCE_MAX_FILES,
+    EVIDENCE_TYPES,
+    check_evidence,
+    download_response,
+)
 from yanxun.training.forms_hours import MultipleFileField
 
 
@@ -235,15 +239,4 @@ def evidence_download(request, pk: int):
     """An objection's file, to its filer and staff, always as a download."""
     evidence = get_object_or_404(ObjectionEvidence, pk=pk)
     objection_for_view(request.user, evidence.objection_id)
-    if evidence.content_type not in EVIDENCE_TYPES:
-        raise Http404("未找到该文件。")
-    try:
-        handle = evidence.file.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404("文件已不存在。") from None
-    response = FileResponse(handle, content_type=evidence.content_type)
-    response["Content-Disposition"] = content_disposition(evidence.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download_response(evidence, EVIDENCE_TYPES)

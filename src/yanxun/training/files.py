@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.http import FileResponse, Http404
+
+from yanxun.core.exports import content_disposition
 
 PDF = "application/pdf"
 JPEG = "image/jpeg"
@@ -119,3 +122,23 @@ def check_seal(upload) -> CheckedFile:
     if kind not in IMAGE_TYPES:
         raise ValidationError("印章图片应为 PNG 或 JPEG 图片（按文件内容判断）。")
     return CheckedFile(name, kind, data)
+
+
+def download_response(stored, allowed: tuple[str, ...], name: str | None = None) -> FileResponse:
+    """The one way a checked upload leaves the server (claim evidence, entry files, objection
+    evidence): `stored` has `file`, `content_type` and `original_name`; served as a download
+    (never inline) with the type its content was found to be, no sniffing, no caching,
+    sandboxed, under `name` or its original name. The caller has checked that the user may
+    have it; a type outside `allowed` or a missing file is 404."""
+    if stored.content_type not in allowed:
+        raise Http404("未找到该文件。")
+    try:
+        handle = stored.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404("文件已不存在。") from None
+    response = FileResponse(handle, content_type=stored.content_type)
+    response["Content-Disposition"] = content_disposition(name or stored.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

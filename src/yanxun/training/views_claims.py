@@ -6,17 +6,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from yanxun.core.exports import content_disposition
 from yanxun.core.listing import render_list
 from yanxun.training import claims, lists_hours, rules
 from yanxun.training.claims import ClaimInput
 from yanxun.training.enums import ClaimStatus
-from yanxun.training.files import EVIDENCE_TYPES
+from yanxun.training.files import EVIDENCE_TYPES, download_response
 from yanxun.training.forms_hours import ClaimForm, DecisionForm
 from yanxun.training.ledger import claim_cap_preview
 from yanxun.training.policy import current_policy
@@ -160,15 +158,4 @@ def evidence_download(request, pk: int):
     """A claim's file, to those who may see the claim, always as a download with the type its
     content was found to be (never rendered inline by the browser)."""
     evidence = evidence_for_download(request.user, pk)
-    if evidence.content_type not in EVIDENCE_TYPES:
-        raise Http404("未找到该文件。")
-    try:
-        handle = evidence.file.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404("文件已不存在。") from None
-    response = FileResponse(handle, content_type=evidence.content_type)
-    response["Content-Disposition"] = content_disposition(evidence.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return download_response(evidence, EVIDENCE_TYPES)
