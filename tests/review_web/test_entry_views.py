@@ -377,6 +377,24 @@ def test_entry_list_queries_do_not_grow_with_rows(world, client):
     assert counts[0] == counts[1] <= 14, counts
 
 
+def test_school_page_queries_do_not_grow_with_entries(world, client):
+    competition, group = competition_with_group(quota=5)
+    _client(client, school_admin(world))
+    url = reverse("review:school_entries", args=[competition.pk])
+    counts = []
+    for total in (1, 4):
+        while Entry.objects.count() < total:
+            submitted(TeacherFactory(school=world.school_a), group,
+                      f"课例{Entry.objects.count()}")
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url)
+        [row] = page.context["groups"]
+        assert [len(e.decisions) for e in row.entries] == [3] * total
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
 def test_in_review_the_edit_page_saves_the_awards(world, client):
     competition, _ = competition_with_group(status="reviewing")
     _client(client, staff(world))

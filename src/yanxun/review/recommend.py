@@ -58,9 +58,40 @@ def _school_window(user, entry: Entry, now) -> str | None:
     return None
 
 
-def school_may_act(user, entry: Entry, now) -> str | None:
-    """Why `user` may not take the school's decisions on `entry` now, or None if they may."""
-    return _school_permission(user, entry) or _school_window(user, entry, now)
+def decisions_for(user, entries, now=None) -> dict[int, list[dict]]:
+    """The school's and the centre's decisions `user` may take now on each entry (for the
+    pages' buttons), by the rules the services below enforce; the school permission is
+    settled with one scoped query for all the entries, not one per entry."""
+    now = _now(now)
+    staff = is_staff(user)
+    if staff:
+        may = {e.pk for e in entries}
+    elif has_perm(user, rules.RECOMMEND_ENTRIES):
+        may = set(scoped(Entry.objects.filter(pk__in=[e.pk for e in entries]), user,
+                         rules.RECOMMEND_ENTRIES).values_list("pk", flat=True))
+    else:
+        may = set()
+    out: dict[int, list[dict]] = {}
+    for entry in entries:
+        moves: list[dict] = []
+        if entry.status in (E.SUBMITTED, E.NOT_RECOMMENDED, E.RECOMMENDED) \
+                and entry.pk in may and _school_window(user, entry, now) is None:
+            if entry.status in (E.SUBMITTED, E.NOT_RECOMMENDED):
+                moves.append({"action": "recommend", "label": "推荐", "primary": True})
+            if entry.status == E.SUBMITTED:
+                moves += [{"action": "not_recommend", "label": "不推荐", "reason": True},
+                          {"action": "return", "label": "退回修改", "reason": True}]
+            if entry.status == E.RECOMMENDED:
+                moves.append({"action": "unrecommend", "label": "撤销推荐"})
+        staff_open = staff and entry.competition.status == CompetitionStatus.OPEN
+        if staff_open and entry.status == E.RECOMMENDED:
+            moves += [{"action": "accept", "label": "审查通过", "primary": True},
+                      {"action": "reject", "label": "审查不通过", "reason": True},
+                      {"action": "return", "label": "退回修改", "reason": True}]
+        if staff_open and entry.status in (E.ACCEPTED, E.REJECTED):
+            moves.append({"action": "reopen_check", "label": "撤销审查结论"})
+        out[entry.pk] = moves
+    return out
 
 
 def _require_school(user, entry: Entry, now) -> None:

@@ -172,32 +172,10 @@ def _history(entry: Entry) -> list[dict]:
 
 
 def _with_decisions(user, entries) -> None:
+    decisions = recommend.decisions_for(user, entries)
     for entry in entries:
-        entry.decisions = _decisions(user, entry)
+        entry.decisions = decisions[entry.pk]
         entry.needs_reason = any(d.get("reason") for d in entry.decisions)
-
-
-def _decisions(user, entry: Entry) -> list[dict]:
-    """The school's and the centre's decisions the user may take on the entry now."""
-    now = timezone.now()
-    out = []
-    if entry.status in (E.SUBMITTED, E.NOT_RECOMMENDED, E.RECOMMENDED) \
-            and recommend.school_may_act(user, entry, now) is None:
-        if entry.status in (E.SUBMITTED, E.NOT_RECOMMENDED):
-            out.append({"action": "recommend", "label": "推荐", "primary": True})
-        if entry.status == E.SUBMITTED:
-            out += [{"action": "not_recommend", "label": "不推荐", "reason": True},
-                    {"action": "return", "label": "退回修改", "reason": True}]
-        if entry.status == E.RECOMMENDED:
-            out.append({"action": "unrecommend", "label": "撤销推荐"})
-    staff_open = recommend.is_staff(user) and entry.competition.status == CompetitionStatus.OPEN
-    if staff_open and entry.status == E.RECOMMENDED:
-        out += [{"action": "accept", "label": "审查通过", "primary": True},
-                {"action": "reject", "label": "审查不通过", "reason": True},
-                {"action": "return", "label": "退回修改", "reason": True}]
-    if staff_open and entry.status in (E.ACCEPTED, E.REJECTED):
-        out.append({"action": "reopen_check", "label": "撤销审查结论"})
-    return out
 
 
 @login_required
@@ -215,7 +193,8 @@ def entry_detail(request, pk: int):
         "missing": services.missing_by_entry([entry])[entry.pk],
         "is_lead": is_lead,
         "moves": services.author_moves(entry, is_lead=is_lead),
-        "decisions": _decisions(request.user, entry), "reason_form": ReasonForm(),
+        "decisions": recommend.decisions_for(request.user, [entry])[entry.pk],
+        "reason_form": ReasonForm(),
         "history": _history(entry),
     })
 
