@@ -61,8 +61,9 @@ def notification_list(request, filters: Query[NotificationFilters]):
     if filters.unread:
         rows = rows.filter(read_at__isnull=True)
     page = rows[filters.offset:filters.offset + filters.limit]
-    return {"count": rows.count(), "unread": selectors.unread_count(request.auth),
-            "items": [_out(n) for n in page]}
+    count = rows.count()
+    unread = count if filters.unread else selectors.unread_count(request.auth)
+    return {"count": count, "unread": unread, "items": [_out(n) for n in page]}
 
 
 @router.post("/read", response={200: ReadOut, **REFUSALS}, summary="标为已读",

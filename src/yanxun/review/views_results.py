@@ -82,8 +82,6 @@ def competition_results(request, pk: int):
 
 def _context(request, round_: Round) -> dict:
     results = round_results(round_)
-    for group in results.groups:
-        group.rows_html = rows_html(group.rows)
     method_note = METHOD_NOTES[round_.method].format(trim_min=round_.trim_min)
     can_publish = has_perm(request.user, rules.PUBLISH_RESULTS)
     return {
@@ -127,8 +125,11 @@ def _signed(value: float | None) -> str:
 @login_required
 def round_results_page(request, pk: int):
     round_ = round_for_results(request.user, pk)
+    context = _context(request, round_)
+    for group in context["results"].groups:  # the page's table; the PDF lays rows out itself
+        group.rows_html = rows_html(group.rows)
     return render(request, "review/results/round.html", {
-        **_context(request, round_), "page_title": f"评审结果：{round_}"})
+        **context, "page_title": f"评审结果：{round_}"})
 
 
 @login_required
