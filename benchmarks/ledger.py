@@ -72,8 +72,8 @@ def generate(per_year: int, seed: int) -> dict:
     from django.utils import timezone
 
     from yanxun.accounts.models import User
+    from yanxun.core import versions
     from yanxun.org.models import District, Teacher
-    from yanxun.training import ledger_cache
     from yanxun.training.claims import claim_rules_seed
     from yanxun.training.models import Category, Certificate, ClaimRule, HourClaim, HourRecord
     from yanxun.training.policy import policy_for
@@ -124,7 +124,7 @@ def generate(per_year: int, seed: int) -> dict:
         "title": "区级公开课", "happened_on": claim_rows["earned_on"], "description": "",
         "status": "accredited", "hours": [float(rules[i][3]) for i in pick], "reason": "",
         "created_at": now})
-    with ledger_cache.bulk_writes():  # a transaction; the ledger version changes once
+    with versions.bulk_writes():  # a transaction; the data versions change once
         _bulk_insert(HourClaim._meta.db_table, claim_frame.columns, claim_frame)
         claim_ids = list(HourClaim.objects.order_by("pk").values_list("pk", flat=True))
         ordinary = records.filter(~pl.Series(is_claim))

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from tests.training.factories import CategoryFactory
 from tests.training.factories_hours import SessionFactory, claim_rule, policy, record
+from yanxun.core import versions
 from yanxun.core.models import AuditLog
 from yanxun.org.models import School, Teacher
 from yanxun.training import ledger_cache, programs
@@ -36,14 +37,13 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def test_every_table_the_ledgers_read_has_the_trigger(db):
-    assert ledger_cache.installed_triggers() == set(ledger_cache.tables()) == {
+    ledger_tables = set(versions.tables(ledger_cache.CHANNEL))
+    assert ledger_tables == {
         "training_hourrecord", "training_hourclaim", "training_category", "training_claimrule",
         "training_ledgerrequirement", "training_ledgerrequirement_categories",
         "training_trainingpolicy", "org_teacher", "org_school"}
+    assert ledger_tables <= versions.installed_triggers()
     assert ledger_cache.ledger_version() is not None
-    # Idempotent: installing again (every migrate does) changes nothing.
-    ledger_cache.install_triggers()
-    assert ledger_cache.installed_triggers() == set(ledger_cache.tables())
 
 
 def _changes(write) -> bool:
@@ -171,12 +171,12 @@ def test_a_frame_computed_while_a_write_commits_is_not_kept(world):
         record(world.teacher_a, "6")  # another transaction's commit, as seen by this reader
         return "stale"
 
-    assert ledger_cache.cached(parts, compute_meanwhile_written) == "stale"
-    assert cache.get(ledger_cache.cache_key(version, parts)) is None
+    assert versions.cached("ledgers", "t", parts, compute_meanwhile_written) == "stale"
+    assert cache.get(versions.cache_key("t", version, parts)) is None
     now = ledger_cache.ledger_version()
-    assert ledger_cache.cached(parts, lambda: "fresh") == "fresh"
-    assert cache.get(ledger_cache.cache_key(now, parts)) == "fresh"
-    assert ledger_cache.cached(parts, lambda: "not called") == "fresh"
+    assert versions.cached("ledgers", "t", parts, lambda: "fresh") == "fresh"
+    assert cache.get(versions.cache_key("t", now, parts)) == "fresh"
+    assert versions.cached("ledgers", "t", parts, lambda: "not called") == "fresh"
 
 
 def test_the_scope_and_the_day_are_part_of_the_key(world, district):
@@ -196,9 +196,9 @@ def test_the_scope_and_the_day_are_part_of_the_key(world, district):
 
 def test_bulk_writes_change_the_version_once_at_the_end(world):
     before = ledger_cache.ledger_version()
-    with ledger_cache.bulk_writes():
+    with versions.bulk_writes():
         record(world.teacher_a, "6")
-        with ledger_cache.bulk_writes():  # nested: the outermost decides
+        with versions.bulk_writes():  # nested: the outermost decides
             record(world.teacher_b, "6")
         inside = ledger_cache.ledger_version()
         record(world.teacher_a, "3")
@@ -207,9 +207,9 @@ def test_bulk_writes_change_the_version_once_at_the_end(world):
     after = ledger_cache.ledger_version()
     assert after not in (before, None)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM training_ledgerversion ORDER BY id")
-        assert cursor.fetchall() == [(1,)]
-    with pytest.raises(RuntimeError), ledger_cache.bulk_writes():
+        cursor.execute("SELECT name FROM core_dataversion ORDER BY name")
+        assert cursor.fetchall() == [("ledgers",), ("org",)]
+    with pytest.raises(RuntimeError), versions.bulk_writes():
         record(world.teacher_a, "6")
         raise RuntimeError("rolled back")
     assert ledger_cache.ledger_version() == after

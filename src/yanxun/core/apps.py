@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 def _org_changed(sender, **kwargs) -> None:
@@ -19,3 +19,8 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         post_save.connect(_org_changed, dispatch_uid="yanxun.core.org_changed.save")
         post_delete.connect(_org_changed, dispatch_uid="yanxun.core.org_changed.delete")
+        # The data versions' rows and triggers (core/versions.py), after every migrate.
+        from yanxun.core.versions import install_triggers
+
+        post_migrate.connect(install_triggers, sender=self,
+                             dispatch_uid="yanxun.core.data_versions")

@@ -10,13 +10,18 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-_CACHES: list[TTLCache] = []
+_CACHES: list[Any] = []
 
 
 def clear_all() -> None:
-    """Empty every TTLCache of this process (an org record changed; a test starts)."""
+    """Empty every in-process cache (an org record changed; a test starts)."""
     for cache in _CACHES:
         cache.clear()
+
+
+def track(cache: Any) -> None:
+    """Let clear_all empty another kind of in-process cache (it has a clear())."""
+    _CACHES.append(cache)
 
 
 class TTLCache:
@@ -25,7 +30,7 @@ class TTLCache:
         self.seconds, self.size, self.clock = seconds, size, clock
         self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
-        _CACHES.append(self)
+        track(self)
 
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         now = self.clock()

@@ -28,6 +28,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from yanxun.core.cache import TTLCache
 from yanxun.core.permissions import Permission, best_scope, has_perm, scope_filter, scope_key
+from yanxun.core.versions import LocalCache
 
 FULL_FLAG = "yx_personal_full"
 # Options of filters drawn from the database (schools, subjects, groups) for one user and
@@ -122,6 +123,10 @@ class ListSpec:
     # The fields a page reads (the others are deferred): selecting and building fewer columns
     # is a tenth of a list page. Exports and the API read whole rows.
     page_fields: tuple[str, ...] = ()
+    # A data version channel (core/versions.py) whose tables hold everything the page's rows
+    # show: each worker then keeps rendered pages under the channel's version (ADR 0012).
+    # Only for lists whose rows depend on the user through the data scope (scope_key) alone.
+    versioned_by: str = ""
 
     def load(self, objects: list) -> list:
         if self.attach is not None and objects:
@@ -270,6 +275,7 @@ class ListPage:
     objects: list
     number: int
     pages: int
+    rows: list[dict] | None = None  # the page's table rows; built from objects when None
 
 
 def page_of(spec: ListSpec, user, query: ListQuery) -> ListPage:
@@ -282,6 +288,37 @@ def page_of(spec: ListSpec, user, query: ListQuery) -> ListPage:
         queryset = queryset.only(*spec.page_fields)
     objects = spec.load(list(queryset[start:start + query.per_page])) if total else []
     return ListPage(spec, query, total, objects, number, pages)
+
+
+def rendered_page(spec: ListSpec, user, query: ListQuery) -> ListPage:
+    """The page with its table rows built. A spec `versioned_by` a channel is kept in this
+    worker's memory under the channel's version, keyed by everything the rows depend on:
+    the data scope, the search, filters, sort and page, the day and the script prefix. The
+    page's `objects` are then empty: templates read `rows`."""
+    if not spec.versioned_by:
+        page = page_of(spec, user, query)
+        page.rows = [_row(spec, obj) for obj in page.objects]
+        return page
+    from django.urls import get_script_prefix
+
+    def compute() -> tuple[int, int, int, list[dict]]:
+        page = page_of(spec, user, query)
+        return page.total, page.number, page.pages, [_row(spec, obj) for obj in page.objects]
+
+    key = (spec.name, scope_key(user), query.search, tuple(sorted(query.filters.items())),
+           query.sort, query.page, query.per_page, timezone.localdate(), get_script_prefix())
+    total, number, pages, rows = _page_cache(spec.versioned_by).get(key, compute)
+    return ListPage(spec, query, total, [], number, pages, rows)
+
+
+_PAGE_CACHES: dict[str, LocalCache] = {}
+PAGE_CACHE_SIZE = 256  # pages per channel and worker: ~20 KB each at 20 rows
+
+
+def _page_cache(channel: str) -> LocalCache:
+    if channel not in _PAGE_CACHES:
+        _PAGE_CACHES[channel] = LocalCache(channel, size=PAGE_CACHE_SIZE)
+    return _PAGE_CACHES[channel]
 
 
 def page_numbers(current: int, pages: int, around: int = 2) -> list[int]:
@@ -387,7 +424,7 @@ def render_list(request, spec: ListSpec, *, template: str = "core/list.html",
         from yanxun.core.exports import xlsx_response
 
         return xlsx_response(spec, user, query)
-    page = page_of(spec, user, query)
+    page = rendered_page(spec, user, query)
     return render(request, template, {
         "page_title": spec.title, "table": table_context(request, page), **(context or {}),
     })
@@ -401,7 +438,7 @@ def table_context(request, page: ListPage) -> dict:
         "filters": _filter_context(spec, request.user, query),
         "sort": query.sort if query.sort != spec.default_sort else "",
         "headers": [_header(c, query) for c in spec.columns if c.page],
-        "rows": [_row(spec, obj) for obj in page.objects],
+        "rows": page.rows if page.rows is not None else [_row(spec, obj) for obj in page.objects],
         "pagination": _pagination(page),
         "errors": query.errors,
         "export_url": ("?" + query.params(page=1, format="xlsx")

@@ -79,3 +79,18 @@ class WorkCalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'上班' if self.is_workday else '休息'} {self.note}"
+
+
+class DataVersion(models.Model):
+    """One row per data version channel (core/versions.py): a token that database triggers
+    replace inside every transaction writing the channel's tables. Whatever is computed from
+    those tables is cached under it (ADR 0011, ADR 0012)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "数据版本"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.token}"

@@ -30,11 +30,12 @@ from datetime import date
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 from django.utils.module_loading import autodiscover_modules
 
 from yanxun.accounts.models import User
+from yanxun.core import versions
 from yanxun.core.models import AuditLog
 from yanxun.core.validators import id_number_check_digit
 from yanxun.org import demo_names as N
@@ -186,7 +187,7 @@ def build_demo(
     validate_password(DEMO_PASSWORD)
     password_hash = make_password(DEMO_PASSWORD)  # once: every demo account shares it
     ctx = DemoContext(seed=seed, teachers=teachers, schools=schools, password_hash=password_hash)
-    with transaction.atomic():
+    with versions.bulk_writes():  # one transaction; the data versions change once, at the end
         if reset:
             demo_wipe()
         _check_can_build(ctx)
@@ -214,7 +215,7 @@ def demo_wipe() -> bool:
     if district is None or demo_status() is None:
         return False
     ctx = DemoContext(seed=0, teachers=0, schools=0, password_hash="", district=district)
-    with transaction.atomic():
+    with versions.bulk_writes():
         for step in reversed(steps):
             if step.wipe is not None:
                 step.wipe(ctx)

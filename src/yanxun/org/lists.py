@@ -115,6 +115,7 @@ TEACHERS = register_spec(ListSpec(
     personal_perm=rules.VIEW_PERSONAL_DATA,
     personal_data=True,
     detail_url=detail_link("org:teacher_detail"),
+    versioned_by="org",
 ))
 
 
@@ -169,6 +170,7 @@ SCHOOLS = register_spec(ListSpec(
     view_perm=rules.VIEW_SCHOOLS,
     export_perm=rules.VIEW_SCHOOLS,
     detail_url=detail_link("org:school_detail"),
+    versioned_by="org",
 ))
 
 
@@ -249,6 +251,7 @@ def _unit_spec(name: str, title: str, model) -> ListSpec:
         default_sort="name",
         view_perm=rules.VIEW_SCHOOLS,
         export_perm=rules.VIEW_SCHOOLS,
+        versioned_by="org",
     ))
 
 

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 
 
 class TrainingConfig(AppConfig):
@@ -10,11 +9,11 @@ class TrainingConfig(AppConfig):
     def ready(self) -> None:
         import yanxun.training.importers_checkin  # noqa: F401  registers the attendance import
 
+        # The tables cached ledgers are computed from (training/ledger_cache.py, ADR 0011).
+        from yanxun.core import versions
+
         # Register the sidebar entries, the importers and the lists (`yanxun export <list>`).
         from yanxun.training import importers_hours, lists_hours, navigation  # noqa: F401
+        from yanxun.training.ledger_cache import CHANNEL, MODELS
 
-        # The ledger version's row and triggers (training/ledger_cache.py), after every migrate.
-        from yanxun.training.ledger_cache import install_triggers
-
-        post_migrate.connect(install_triggers, sender=self,
-                             dispatch_uid="yanxun.training.ledger_version")
+        versions.register(CHANNEL, MODELS)

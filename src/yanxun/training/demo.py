@@ -12,8 +12,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from yanxun.core import versions
 from yanxun.org.demo import DemoContext, demo_step
-from yanxun.training import ledger_cache
 from yanxun.training.models import (
     Attendance,
     Certificate,
@@ -28,7 +28,7 @@ from yanxun.training.models import (
 
 
 def wipe_training(ctx: DemoContext) -> None:
-    with ledger_cache.bulk_writes():  # the ledger version changes once, not per deleted row
+    with versions.bulk_writes():  # the data versions change once, not per deleted row
         for model in (Certificate, CertificateSerial, HourRecord, HourClaim, ClaimRule,
                       Attendance, Enrolment):
             model.objects.all().delete()

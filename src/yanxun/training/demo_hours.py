@@ -29,13 +29,13 @@ from django.db import connection
 from django.utils import timezone
 
 from yanxun.accounts.models import RoleAssignment, User
+from yanxun.core import versions
 from yanxun.core.audit import audit_record
 from yanxun.core.enums import Role
 from yanxun.org.demo import REFERENCE_DATE
 from yanxun.org.enums import TeacherStatus
 from yanxun.org.models import District, Teacher
 from yanxun.training import claims as claim_services
-from yanxun.training import ledger_cache
 from yanxun.training.certificates import hours_certificate_issue, program_certificates_issue
 from yanxun.training.enums import ClaimStatus, HourSource
 from yanxun.training.enums import ProgramLevel as L
@@ -79,7 +79,7 @@ DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Ty
 def build_hours_demo(district: District, rng: random.Random, *,
                      today: date = REFERENCE_DATE) -> dict:
     """Build the hours demo for `district`; returns what was made (for the command's output)."""
-    with ledger_cache.bulk_writes():  # a transaction; the ledger version changes once
+    with versions.bulk_writes():  # a transaction; the data versions change once
         policy = policy_for(district)
         policy.cycle_start_year = today.year - policy.cycle_years + 1
         policy.save(update_fields=["cycle_start_year", "updated_at"])

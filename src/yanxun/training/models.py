@@ -494,19 +494,3 @@ class CertificateSerial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
-
-
-class LedgerVersion(models.Model):
-    """One row whose token changes with every write of what ledgers are computed from (hour
-    records, claims, categories, claim rules, the policy and its requirements, teachers,
-    schools): database triggers replace it inside the writing transaction, whoever writes
-    and however (training/ledger_cache.py, ADR 0011). Cached ledgers are keyed by it."""
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    token = models.CharField(max_length=32)
-
-    class Meta:
-        verbose_name = verbose_name_plural = "学时数据版本"
-
-    def __str__(self) -> str:
-        return self.token

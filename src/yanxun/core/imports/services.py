@@ -13,6 +13,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
+from yanxun.core import versions
 from yanxun.core.audit import audit_record
 from yanxun.core.enums import ImportStatus
 from yanxun.core.imports.errors import ImportFileError, RowError, file_error
@@ -109,7 +110,7 @@ FINISHED = frozenset({ImportStatus.DONE, ImportStatus.INVALID, ImportStatus.FAIL
 
 def _write(job: ImportJob, importer: Importer, validation: Validation) -> None:
     importer.progress.update("writing", 0, len(validation.rows))
-    with transaction.atomic():
+    with versions.bulk_writes():  # one transaction; the data versions change once, at the end
         counts = importer.write(validation.rows)
         import_job_finish(job, ImportStatus.DONE, total_rows=validation.total,
                           created_count=counts.created, updated_count=counts.updated,
