@@ -172,6 +172,11 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated):
+# the client's address — in the 操作日志, the 登录日志 and the verify pages' rate limit — is
+# the last address in that header not among them. Default: a proxy on the same machine.
+TRUSTED_PROXIES = [p.strip() for p in env("YANXUN_TRUSTED_PROXIES", "127.0.0.1,::1").split(",")
+                   if p.strip()]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"

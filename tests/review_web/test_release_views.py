@@ -195,3 +195,23 @@ def test_the_calendar_page_adds_and_removes_a_day(world):
     assert [(d["weekday"], d["restates"]) for d in page.context["days"]] == [("周六", False)]
     client.post(reverse("review:calendar_delete", args=[day.pk]))
     assert WorkCalendarDay.objects.count() == 0
+
+
+def test_the_public_award_check_refuses_unknown_codes_and_too_many_lookups(db, settings):
+    from yanxun.training.certificates import VERIFY_PER_MINUTE
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "award-verify-limit"}}
+    url = reverse("review:award_verify_code", args=["ZZZZZZZZZZZZ"])
+    anyone = Client()
+    unknown = anyone.get(url, REMOTE_ADDR="10.0.0.7")
+    assert (unknown.status_code, unknown.context["result"].found) == (200, False)
+    assert "未找到该证书，请核对验证码。" in unknown.content.decode()
+    statuses = [anyone.get(url, REMOTE_ADDR="10.0.0.7").status_code
+                for _ in range(VERIFY_PER_MINUTE)]
+    assert statuses == [200] * (VERIFY_PER_MINUTE - 1) + [429]
+    limited = anyone.get(url, REMOTE_ADDR="10.0.0.7")
+    assert limited.status_code == 429
+    assert "查询过于频繁，请一分钟后再试。" in limited.content.decode()
+    assert "result" not in limited.context
+    assert anyone.get(url, REMOTE_ADDR="10.0.0.8").status_code == 200  # its own budget

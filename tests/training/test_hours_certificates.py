@@ -264,3 +264,21 @@ def test_class_pdf_has_a_page_per_teacher_with_seal_serial_and_code(world, accre
     assert "示范区教师发展中心" in text
     assert b"/Subtype /Image" in pdf
 
+
+
+def test_the_rate_limit_counts_each_client_behind_the_proxy(client, world, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "verify-limit-proxy"}}
+    url = reverse("training:certificate_verify_code", args=["ABCDEFGHJKMN"])
+    via_proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    first = [client.get(url, HTTP_X_FORWARDED_FOR="10.0.0.1", **via_proxy).status_code
+             for _ in range(certs.VERIFY_PER_MINUTE + 1)]
+    assert first == [200] * certs.VERIFY_PER_MINUTE + [429]
+    # Another client behind the same nginx has its own budget …
+    assert client.get(url, HTTP_X_FORWARDED_FOR="10.0.0.2", **via_proxy).status_code == 200
+    # … and the limited one cannot escape by sending a header of its own.
+    assert client.get(url, HTTP_X_FORWARDED_FOR="8.8.8.8, 10.0.0.1",
+                      **via_proxy).status_code == 429
+    direct = [client.get(url, REMOTE_ADDR="10.0.0.3", HTTP_X_FORWARDED_FOR=f"8.8.8.{i}")
+              .status_code for i in range(certs.VERIFY_PER_MINUTE + 1)]
+    assert direct[-1] == 429  # a header from a client that is no proxy changes nothing

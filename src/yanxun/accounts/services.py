@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from yanxun.accounts.models import LoginLog, RoleAssignment, User
 from yanxun.core.audit import audit_record
+from yanxun.core.context import client_ip
 from yanxun.core.enums import Role
 
 
@@ -30,7 +31,7 @@ def login_is_locked(*, login: str, now: datetime | None = None) -> bool:
 def login_attempt(*, request, login: str, password: str) -> User:
     """Check a login and write the 登录日志; raise LoginRefused with the reason."""
     login = (login or "").strip()
-    ip = request.META.get("REMOTE_ADDR")
+    ip = client_ip(request)
     agent = request.META.get("HTTP_USER_AGENT", "")[:300]
     if login_is_locked(login=login):
         LoginLog.objects.create(login=login, success=False, reason="账号已锁定", ip=ip,

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from yanxun.core.context import client_ip
 from yanxun.core.exports import XLSX_TYPE, content_disposition
 from yanxun.core.listing import render_list
 from yanxun.core.permissions import has_perm, scoped
@@ -174,7 +175,7 @@ def certificate_revoke_page(request, pk: int):
 
 
 def _client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return client_ip(request) or "unknown"
 
 
 def certificate_verify_page(request):
