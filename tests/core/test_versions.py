@@ -149,3 +149,63 @@ def test_a_channel_name_must_be_an_identifier():
     with pytest.raises(ValueError, match="bad data version channel name: 'a b'"):
         versions.register("a b", ("org.*",))
     assert "a b" not in versions.CHANNELS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writers_of_two_channels_in_opposite_orders_do_not_deadlock():
+    """Transaction A writes an org-only table, then a ledgers-only one; B the reverse, started
+    between A's two writes. On PostgreSQL each trigger locks every version row first, so B
+    waits for A instead of each holding one row the other needs. SQLite serialises writers
+    by itself: there the two run one after the other."""
+    import threading
+
+    from django.db import close_old_connections, connections, transaction
+
+    from yanxun.org.models import Subject
+    from yanxun.training.models import Category
+
+    before = {name: versions.version(name) for name in ("org", "ledgers")}
+    a_wrote, b_wrote = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def a():
+        with transaction.atomic():
+            Subject.objects.create(name="甲学科", sort_order=90)
+            a_wrote.set()
+            b_wrote.wait(2)  # B is blocked behind A's lock (PostgreSQL): the wait times out
+            Category.objects.create(name="甲类")
+
+    def b():
+        a_wrote.wait(10)
+        with transaction.atomic():
+            Category.objects.create(name="乙类")
+            b_wrote.set()
+            Subject.objects.create(name="乙学科", sort_order=91)
+
+    def run(target):
+        close_old_connections()
+        try:
+            target()
+        except BaseException as exc:  # noqa: BLE001  reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    if connection.vendor == "postgresql":
+        threads = [threading.Thread(target=run, args=(f,)) for f in (a, b)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    else:
+        a_wrote.set()
+        b_wrote.set()
+        a()
+        b()
+    assert errors == []
+    assert sorted(Subject.objects.filter(sort_order__gte=90).values_list("name", flat=True)) \
+        == sorted(["甲学科", "乙学科"])
+    assert Category.objects.filter(name__in=["甲类", "乙类"]).count() == 2
+    after = {name: versions.version(name) for name in ("org", "ledgers")}
+    assert after["org"] not in (before["org"], None)
+    assert after["ledgers"] not in (before["ledgers"], None)

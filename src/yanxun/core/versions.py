@@ -100,11 +100,16 @@ def version(name: str) -> str | None:
 # --- the triggers ----------------------------------------------------------------------------
 
 
+# Every row is locked first, always in the same order: a transaction writing a table of one
+# channel and later a table of another, beside one doing the reverse, would otherwise hold one
+# row each and wait for the other's (a deadlock). Writers of versioned tables queue instead —
+# staff actions seconds apart; SQLite's single write lock serialises them anyway.
 PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION {PG_FUNCTION_NAME}() RETURNS trigger AS $$
 DECLARE
     i integer;
 BEGIN
+    PERFORM 1 FROM {TABLE} ORDER BY name FOR UPDATE;
     FOR i IN 0 .. TG_NARGS - 1 LOOP
         INSERT INTO {TABLE} (name, token)
         VALUES (TG_ARGV[i], md5(random()::text || clock_timestamp()::text))
