@@ -187,7 +187,7 @@ def _installed(cursor, vendor: str) -> set[str]:
 
 
 def installed_triggers() -> set[str]:
-    """The tables that have the version trigger (for the tests and `check`)."""
+    """The tables that have the version trigger."""
     with connection.cursor() as cursor:
         return _installed(cursor, connection.vendor)
 
