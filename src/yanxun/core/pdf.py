@@ -10,8 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from weasyprint import HTML
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 # Images and styles come from data: URIs or local files; never from the network.
 ALLOWED_PROTOCOLS = {"data", "file"}
@@ -25,6 +23,11 @@ def render_pdf(template_name: str, context: dict[str, Any], *,
                base_url: str | None = None) -> bytes:
     """The template rendered with `context` and printed to PDF; relative URLs in it resolve
     against `base_url` (default: the package's static folder)."""
+    # Imported here: WeasyPrint takes ~0.5 s to import, which every process that loads the
+    # URLconf (each command line run, through Django's system checks) would otherwise pay.
+    from weasyprint import HTML
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
     html = render_to_string(template_name, context)
     fetcher = URLFetcher(allowed_protocols=ALLOWED_PROTOCOLS, fail_on_errors=True)
     document = HTML(string=html, base_url=base_url or str(settings.PACKAGE_DIR / "static"),

@@ -16,6 +16,9 @@ from yanxun.core.listing import SPECS, may_export, parse_query
 
 class Command(BaseCommand):
     help = "导出列表为 Excel（与页面「导出 Excel」相同的数据、筛选、权限与脱敏规则）。"
+    # Django's system checks load every URLconf and view module (~1.2 s); they belong to
+    # `yanxun check`, `migrate` and `serve`, not to each data import or export.
+    requires_system_checks: list = []
 
     def add_arguments(self, parser):
         autodiscover_modules("lists")

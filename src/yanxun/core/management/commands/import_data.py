@@ -22,6 +22,9 @@ EXIT_INVALID = 2
 
 class Command(BaseCommand):
     help = "导入数据（与网页导入相同的校验）：yanxun import teachers 教师.xlsx [--update] [--as 登录名]"
+    # Django's system checks load every URLconf and view module (~1.2 s); they belong to
+    # `yanxun check`, `migrate` and `serve`, not to each data import or export.
+    requires_system_checks: list = []
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=[i.kind for i in importers()], help="导入类型")
