@@ -2,9 +2,11 @@
 a repeated page reads no org table, any write of an org table shows on the next request,
 and the data scope is part of the key."""
 
+import io
 import re
 from datetime import date
 
+import polars as pl
 import pytest
 from django.db import connection
 from django.http import QueryDict
@@ -85,3 +87,19 @@ def test_a_cached_list_reads_only_tables_of_its_channel(world, name):
     read = _tables_read([q["sql"] for q in ctx.captured_queries])
     assert read, "the page read nothing"
     assert read <= set(versions.tables(spec.versioned_by)), read
+
+
+def test_a_school_administrator_is_not_shown_the_school_column(world):
+    """It would name their own school on every row; the export keeps it."""
+    own = world.client_for(Role.SCHOOL_ADMIN).get(URL).content.decode()
+    everyone = world.client_for(Role.TRAINER).get(URL).content.decode()
+    assert 'data-testid="sort-school"' not in own and 'data-label="school"' not in own
+    assert 'data-testid="sort-school"' in everyone
+    assert '<td data-label="school">城东实验学校</td>' in everyone
+    headers = re.findall(r"<th>(?:<a [^>]+>)?([^<]+)", own)
+    assert headers == ["工号", "姓名", "性别", "学段", "任教学科", "职称", "荣誉称号", "手机号",
+                       "状态"]
+    export = world.client_for(Role.SCHOOL_ADMIN).get(URL + "?format=xlsx")
+    sheet = pl.read_excel(io.BytesIO(export.content), engine="calamine",
+                          read_options={"header_row": 0})
+    assert sheet["学校"].to_list() == ["城东实验学校"]

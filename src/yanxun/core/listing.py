@@ -53,6 +53,7 @@ class Column:
     page: bool = True
     export: bool = True
     wrap: bool = False  # on pages, let long text wrap
+    unit: bool = False  # the row's school: not shown on pages to a user who sees one school
 
 
 @dataclass(frozen=True)
@@ -290,20 +291,33 @@ def page_of(spec: ListSpec, user, query: ListQuery) -> ListPage:
     return ListPage(spec, query, total, objects, number, pages)
 
 
+def shown_columns(spec: ListSpec, user) -> tuple[Column, ...]:
+    """The columns a page shows this user: a `unit` column (the row's school) is left out
+    for a user whose data scope is one school — it would say the same on every row."""
+    from yanxun.core.enums import DataScope
+
+    one_unit = (spec.view_perm is not None and user is not None
+                and best_scope(user, spec.view_perm) == DataScope.UNIT)
+    return tuple(c for c in spec.columns if c.page and not (one_unit and c.unit))
+
+
 def rendered_page(spec: ListSpec, user, query: ListQuery) -> ListPage:
     """The page with its table rows built. A spec `versioned_by` a channel is kept in this
     worker's memory under the channel's version, keyed by everything the rows depend on:
     the data scope, the search, filters, sort and page, the day and the script prefix. The
-    page's `objects` are then empty: templates read `rows`."""
+    page's `objects` are then empty: templates read `rows`. (The columns shown depend on the
+    scope too: shown_columns.)"""
+    columns = shown_columns(spec, user)
     if not spec.versioned_by:
         page = page_of(spec, user, query)
-        page.rows = [_row(spec, obj) for obj in page.objects]
+        page.rows = [_row(spec, obj, columns) for obj in page.objects]
         return page
     from django.urls import get_script_prefix
 
     def compute() -> tuple[int, int, int, list[dict]]:
         page = page_of(spec, user, query)
-        return page.total, page.number, page.pages, [_row(spec, obj) for obj in page.objects]
+        return (page.total, page.number, page.pages,
+                [_row(spec, obj, columns) for obj in page.objects])
 
     key = (spec.name, scope_key(user), query.search, tuple(sorted(query.filters.items())),
            query.sort, query.page, query.per_page, timezone.localdate(), get_script_prefix())
@@ -432,13 +446,15 @@ def render_list(request, spec: ListSpec, *, template: str = "core/list.html",
 
 def table_context(request, page: ListPage) -> dict:
     spec, query = page.spec, page.query
+    columns = shown_columns(spec, request.user)
     return {
         "spec": spec,
         "search": {"value": query.search, "placeholder": spec.search_label},
         "filters": _filter_context(spec, request.user, query),
         "sort": query.sort if query.sort != spec.default_sort else "",
-        "headers": [_header(c, query) for c in spec.columns if c.page],
-        "rows": page.rows if page.rows is not None else [_row(spec, obj) for obj in page.objects],
+        "headers": [_header(c, query) for c in columns],
+        "rows": (page.rows if page.rows is not None
+                 else [_row(spec, obj, columns) for obj in page.objects]),
         "pagination": _pagination(page),
         "errors": query.errors,
         "export_url": ("?" + query.params(page=1, format="xlsx")
@@ -491,11 +507,11 @@ def _header(column: Column, query: ListQuery) -> dict:
             "dir": direction, "key": column.key}
 
 
-def _row(spec: ListSpec, obj: Any) -> dict:
+def _row(spec: ListSpec, obj: Any, shown: tuple[Column, ...]) -> dict:
     """One table row: its cell texts, and its HTML built in Python for speed (see
     _options_html); every value is escaped before the row is marked safe."""
     url = spec.detail_url(obj) if spec.detail_url else ""
-    columns = _page_columns(spec)
+    columns = _opening_tags(shown)
     cells = [{"key": c.key, "text": cell_text(c, obj)} for c, _ in columns]
     markup = "".join(_cell_html(c, opening, cell["text"], url)
                      for (c, opening), cell in zip(columns, cells, strict=True))
@@ -503,13 +519,9 @@ def _row(spec: ListSpec, obj: Any) -> dict:
             "url": url}
 
 
-def _page_columns(spec: ListSpec) -> tuple[tuple[Column, str], ...]:
-    """The columns a page shows, each with its opening <td> tag (the same on every row)."""
-    return _opening_tags(spec.columns)
-
-
 @lru_cache(maxsize=256)
 def _opening_tags(columns: tuple[Column, ...]) -> tuple[tuple[Column, str], ...]:
+    """The columns a page shows, each with its opening <td> tag (the same on every row)."""
     out = []
     for column in columns:
         if column.page:

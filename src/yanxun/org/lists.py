@@ -81,7 +81,7 @@ TEACHERS = register_spec(ListSpec(
         Column("employee_no", "工号", "employee_no", sort="employee_no", width=12),
         Column("name", "姓名", "name", sort="name", link=True, width=10),
         Column("gender", "性别", choice_label("gender", Gender.choices), width=6),
-        Column("school", "学校", "school.name", sort="school__code", width=24),
+        Column("school", "学校", "school.name", sort="school__code", width=24, unit=True),
         Column("stage", "学段", choice_label("stage", Stage.choices), sort="stage", width=8),
         Column("subjects", "任教学科", lambda t: _names(t.subject_names), width=14),
         Column("title", "职称", choice_label("professional_title", ProfessionalTitle.choices),
