@@ -43,13 +43,13 @@ def test_every_table_the_ledgers_read_has_the_trigger(db):
         "training_ledgerrequirement", "training_ledgerrequirement_categories",
         "training_trainingpolicy", "org_teacher", "org_school"}
     assert ledger_tables <= versions.installed_triggers()
-    assert ledger_cache.ledger_version() is not None
+    assert versions.version(ledger_cache.CHANNEL) is not None
 
 
 def _changes(write) -> bool:
-    before = ledger_cache.ledger_version()
+    before = versions.version(ledger_cache.CHANNEL)
     write()
-    return ledger_cache.ledger_version() != before
+    return versions.version(ledger_cache.CHANNEL) != before
 
 
 def test_every_kind_of_write_changes_the_version_and_nothing_else_does(world):
@@ -165,7 +165,7 @@ def _pdf():
 
 def test_a_frame_computed_while_a_write_commits_is_not_kept(world):
     parts = ("test", 1)
-    version = ledger_cache.ledger_version()
+    version = versions.version(ledger_cache.CHANNEL)
 
     def compute_meanwhile_written():
         record(world.teacher_a, "6")  # another transaction's commit, as seen by this reader
@@ -173,7 +173,7 @@ def test_a_frame_computed_while_a_write_commits_is_not_kept(world):
 
     assert versions.cached("ledgers", "t", parts, compute_meanwhile_written) == "stale"
     assert cache.get(versions.cache_key("t", version, parts)) is None
-    now = ledger_cache.ledger_version()
+    now = versions.version(ledger_cache.CHANNEL)
     assert versions.cached("ledgers", "t", parts, lambda: "fresh") == "fresh"
     assert cache.get(versions.cache_key("t", now, parts)) == "fresh"
     assert versions.cached("ledgers", "t", parts, lambda: "not called") == "fresh"
@@ -195,16 +195,16 @@ def test_the_scope_and_the_day_are_part_of_the_key(world, district):
 
 
 def test_bulk_writes_change_the_version_once_at_the_end(world):
-    before = ledger_cache.ledger_version()
+    before = versions.version(ledger_cache.CHANNEL)
     with versions.bulk_writes():
         record(world.teacher_a, "6")
         with versions.bulk_writes():  # nested: the outermost decides
             record(world.teacher_b, "6")
-        inside = ledger_cache.ledger_version()
+        inside = versions.version(ledger_cache.CHANNEL)
         record(world.teacher_a, "3")
         if connection.vendor == "sqlite":  # row triggers skipped; PostgreSQL's are per statement
-            assert ledger_cache.ledger_version() == inside == before
-    after = ledger_cache.ledger_version()
+            assert versions.version(ledger_cache.CHANNEL) == inside == before
+    after = versions.version(ledger_cache.CHANNEL)
     assert after not in (before, None)
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM core_dataversion ORDER BY name")
@@ -212,5 +212,5 @@ def test_bulk_writes_change_the_version_once_at_the_end(world):
     with pytest.raises(RuntimeError), versions.bulk_writes():
         record(world.teacher_a, "6")
         raise RuntimeError("rolled back")
-    assert ledger_cache.ledger_version() == after
+    assert versions.version(ledger_cache.CHANNEL) == after
     assert HourRecord.objects.count() == 3

@@ -24,29 +24,51 @@ def track(cache: Any) -> None:
     _CACHES.append(cache)
 
 
-class TTLCache:
-    def __init__(self, *, seconds: float, size: int,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.seconds, self.size, self.clock = seconds, size, clock
-        self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+class LRU:
+    """A bounded, thread-safe map in this process's memory: the least recently used entry
+    goes first when it is full; clear_all empties it. The store under TTLCache and
+    core.versions.LocalCache."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         track(self)
 
-    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        now = self.clock()
+    def get(self, key: Hashable) -> Any:
+        """The value, or None (store no None)."""
         with self._lock:
-            hit = self._items.get(key)
-            if hit is not None and hit[0] > now:
+            value = self._items.get(key)
+            if value is not None:
                 self._items.move_to_end(key)
-                return hit[1]
-        value = compute()  # outside the lock: two threads may both compute, both correct
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
         with self._lock:
-            self._items[key] = (now + self.seconds, value)
+            self._items[key] = value
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
-        return value
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+
+class TTLCache:
+    def __init__(self, *, seconds: float, size: int,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds, self.clock = seconds, clock
+        self._items = LRU(size)
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        now = self.clock()
+        hit = self._items.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = compute()  # outside any lock: two threads may both compute, both correct
+        self._items.put(key, (now + self.seconds, value))
+        return value
+
+    def clear(self) -> None:
+        self._items.clear()

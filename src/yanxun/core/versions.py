@@ -28,8 +28,6 @@ import contextlib
 import hashlib
 import logging
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
@@ -37,7 +35,7 @@ from django.apps import apps
 from django.core.cache import cache
 from django.db import connection, connections, transaction
 
-from yanxun.core.cache import track
+from yanxun.core.cache import LRU
 
 logger = logging.getLogger(__name__)
 
@@ -226,29 +224,42 @@ def cache_key(prefix: str, version: str, parts: tuple) -> str:
     return f"{prefix}:" + hashlib.sha1(repr((version, *parts)).encode()).hexdigest()
 
 
-def cached(channel: str, prefix: str, parts: tuple, compute: Callable[[], Any]) -> Any:
-    """`compute()`, or its result kept in Django's cache under the channel's current version
-    and `parts`. Everything `compute` reads must be read inside it (after the version), never
-    passed in. Stored only if the version is still the same afterwards: a write committed
-    meanwhile may or may not be in the result, so it is kept under neither version."""
+def _versioned(channel: str, lookup: Callable[[str], Any], store: Callable[[str, Any], None],
+               compute: Callable[[], Any]) -> Any:
+    """`lookup(version)`, else `compute()` — stored with `store(version, value)` only if the
+    channel's version is still the same afterwards: a write committed meanwhile may or may
+    not be in the value, so it is kept under neither version. Everything `compute` reads must
+    be read inside it (after the version), never passed in. None from lookup is a miss."""
     current = version(channel)
     if current is None:
         return compute()
-    key = cache_key(prefix, current, parts)
-    try:
-        value = cache.get(key)
-    except Exception:  # an entry another library version wrote, a cache server away …
-        logger.warning("versioned cache unreadable", exc_info=True)
-        value = None
+    value = lookup(current)
     if value is not None:
         return value
     value = compute()
     if version(channel) == current:
+        store(current, value)
+    return value
+
+
+def cached(channel: str, prefix: str, parts: tuple, compute: Callable[[], Any]) -> Any:
+    """`compute()`, or its result kept in Django's cache (shared by the workers) under the
+    channel's current version and `parts`."""
+
+    def lookup(current: str) -> Any:
         try:
-            cache.set(key, value, TIMEOUT)
+            return cache.get(cache_key(prefix, current, parts))
+        except Exception:  # an entry another library version wrote, a cache server away …
+            logger.warning("versioned cache unreadable", exc_info=True)
+            return None
+
+    def store(current: str, value: Any) -> None:
+        try:
+            cache.set(cache_key(prefix, current, parts), value, TIMEOUT)
         except Exception:
             logger.warning("versioned cache not written", exc_info=True)
-    return value
+
+    return _versioned(channel, lookup, store, compute)
 
 
 class LocalCache:
@@ -257,32 +268,21 @@ class LocalCache:
     changed version makes the old entries unreachable; they age out."""
 
     def __init__(self, channel: str, *, size: int) -> None:
-        self.channel, self.size = channel, size
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
+        self.channel = channel
+        self._items = LRU(size)
         self.hits = self.misses = 0
-        track(self)
 
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        current = version(self.channel)
-        if current is None:
-            return compute()
-        full = (current, key)
-        with self._lock:
-            if full in self._items:
-                self._items.move_to_end(full)
+        def lookup(current: str) -> Any:
+            value = self._items.get((current, key))
+            if value is None:
+                self.misses += 1
+            else:
                 self.hits += 1
-                return self._items[full]
-        self.misses += 1
-        value = compute()  # outside the lock: two threads may both compute, both correct
-        if version(self.channel) == current:
-            with self._lock:
-                self._items[full] = value
-                self._items.move_to_end(full)
-                while len(self._items) > self.size:
-                    self._items.popitem(last=False)
-        return value
+            return value
+
+        return _versioned(self.channel, lookup,
+                          lambda current, value: self._items.put((current, key), value), compute)
 
     def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
+        self._items.clear()

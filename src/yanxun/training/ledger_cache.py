@@ -41,10 +41,6 @@ CODE = hashlib.sha1(Path(ledger.__file__).read_bytes() + Path(__file__).read_byt
                     ).hexdigest()[:12]
 
 
-def ledger_version() -> str | None:
-    return versions.version(CHANNEL)
-
-
 # --- the cached frame --------------------------------------------------------------------------
 
 
