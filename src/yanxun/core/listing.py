@@ -277,6 +277,7 @@ class ListPage:
     number: int
     pages: int
     rows: list[dict] | None = None  # the page's table rows; built from objects when None
+    columns: tuple[Column, ...] | None = None  # the columns of those rows (shown_columns)
 
 
 def page_of(spec: ListSpec, user, query: ListQuery) -> ListPage:
@@ -310,7 +311,7 @@ def rendered_page(spec: ListSpec, user, query: ListQuery) -> ListPage:
     columns = shown_columns(spec, user)
     if not spec.versioned_by:
         page = page_of(spec, user, query)
-        page.rows = [_row(spec, obj, columns) for obj in page.objects]
+        page.rows, page.columns = [_row(spec, obj, columns) for obj in page.objects], columns
         return page
     from django.urls import get_script_prefix
 
@@ -322,7 +323,7 @@ def rendered_page(spec: ListSpec, user, query: ListQuery) -> ListPage:
     key = (spec.name, scope_key(user), query.search, tuple(sorted(query.filters.items())),
            query.sort, query.page, query.per_page, timezone.localdate(), get_script_prefix())
     total, number, pages, rows = _page_cache(spec.versioned_by).get(key, compute)
-    return ListPage(spec, query, total, [], number, pages, rows)
+    return ListPage(spec, query, total, [], number, pages, rows, columns)
 
 
 _PAGE_CACHES: dict[str, LocalCache] = {}
@@ -446,7 +447,7 @@ def render_list(request, spec: ListSpec, *, template: str = "core/list.html",
 
 def table_context(request, page: ListPage) -> dict:
     spec, query = page.spec, page.query
-    columns = shown_columns(spec, request.user)
+    columns = page.columns or shown_columns(spec, request.user)
     return {
         "spec": spec,
         "search": {"value": query.search, "placeholder": spec.search_label},
