@@ -13,7 +13,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from yanxun.core.context import client_ip
 from yanxun.core.exports import content_disposition
 from yanxun.core.forms import StyledForm
 from yanxun.core.pdf import PdfError
@@ -161,8 +160,7 @@ def award_verify_page(request):
 
 def award_verify_code(request, code: str):
     """Anyone (no login), by the QR code's URL: the masked name, competition, group, tier."""
-    address = client_ip(request) or "unknown"
-    if not verify_allowed(address):
+    if not verify_allowed(request):
         return render(request, "review/awards/verify.html", {
             "form": VerifyForm(), "page_title": "获奖证书验证", "limited": True}, status=429)
     return render(request, "review/awards/verify.html", {

@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from yanxun.core.audit import audit_record
+from yanxun.core.context import client_ip
 from yanxun.core.pdf import render_pdf
 from yanxun.core.permissions import has_perm
 from yanxun.org.models import District, Teacher
@@ -204,8 +205,10 @@ def certificate_verify(raw: str) -> Verification:
                         kind_label=CertificateKind(certificate.kind).label)
 
 
-def verify_allowed(address: str) -> bool:
-    """At most VERIFY_PER_MINUTE lookups a minute from one address (the cache counts)."""
+def verify_allowed(request) -> bool:
+    """At most VERIFY_PER_MINUTE lookups a minute from one client address (the cache
+    counts; core.context.client_ip: behind a trusted proxy, the address it forwarded)."""
+    address = client_ip(request) or "unknown"
     key = f"yx:cert-verify:{address}:{int(timezone.now().timestamp() // 60)}"
     cache.add(key, 0, timeout=90)
     try:

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from yanxun.core.context import client_ip
 from yanxun.core.exports import XLSX_TYPE, content_disposition
 from yanxun.core.listing import render_list
 from yanxun.core.permissions import has_perm, scoped
@@ -174,10 +173,6 @@ def certificate_revoke_page(request, pk: int):
 # --- public verification -----------------------------------------------------------------------
 
 
-def _client_address(request) -> str:
-    return client_ip(request) or "unknown"
-
-
 def certificate_verify_page(request):
     """Anyone (no login): type the code printed on a certificate."""
     form = VerifyForm(request.GET or None)
@@ -194,7 +189,7 @@ def certificate_verify_page(request):
 
 def certificate_verify_code(request, code: str):
     """Anyone (no login), by the QR code's URL: the masked name, title, hours and date only."""
-    if not verify_allowed(_client_address(request)):
+    if not verify_allowed(request):
         return render(request, "training/hours/verify.html", {
             "form": VerifyForm(), "page_title": "证书验证", "limited": True}, status=429)
     result = certificate_verify(code)
